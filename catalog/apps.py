@@ -1,0 +1,8 @@
+"""The catalog application."""
+
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"
+    verbose_name = "Container Patterns Catalog"

@@ -1,0 +1,103 @@
+"""One example folder: its files, its example.yaml scenario, and the bases its Dockerfiles use."""
+
+import re
+import stat
+from pathlib import Path
+
+from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource, load_yaml
+from catalog.content.taxonomy import SLUG_PATTERN
+from worker.scenario import parse_scenario
+
+SCENARIO_FILE = "example.yaml"
+FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*$")
+MOST_FILES = 50
+MOST_FILE_BYTES = 256 * 1024
+FROM_LINE = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
+COPY_FROM = re.compile(r"^\s*COPY\s+.*--from=(\S+)", re.I | re.M)
+
+
+def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> ExampleSource | None:
+    relative = folder.relative_to(root)
+    before = len(errors)
+    if not SLUG_PATTERN.match(folder.name):
+        errors.append(ContentError(str(relative), "", "example folder names are slugs"))
+    files = read_files(root, folder, errors)
+    scenario_file = str(relative / SCENARIO_FILE)
+    source = next((f for f in files if f.path == SCENARIO_FILE), None)
+    if source is None:
+        errors.append(ContentError(scenario_file, "", "missing: every example needs an example.yaml"))
+        return None
+    raw, error = load_yaml(source.content, scenario_file)
+    if error:
+        errors.append(error)
+        return None
+    context = {f.path for f in files if f.path != SCENARIO_FILE}
+    scenario, problems = parse_scenario(raw, context)
+    errors.extend(ContentError(scenario_file, problem.field, problem.message) for problem in problems)
+    if scenario:
+        contents = {f.path: f.content for f in files}
+        for image in scenario.images:
+            check_bases(contents[image.dockerfile], str(relative / image.dockerfile), bases, errors)
+    if len(errors) > before or scenario is None:
+        return None
+    return ExampleSource(
+        slug=folder.name,
+        title=scenario.title,
+        summary=scenario.summary,
+        scenario=scenario.to_dict(),
+        host_access=scenario.host_access,
+        files=tuple(files),
+    )
+
+
+def read_files(root: Path, folder: Path, errors: list) -> list[ExampleFileSource]:
+    """Every file of the example as text; links, binaries and oversized files are refused."""
+    files = []
+    for path in sorted(folder.rglob("*")):
+        relative = str(path.relative_to(root))
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            errors.append(ContentError(relative, "", "links are not allowed in an example"))
+            continue
+        if path.is_dir():
+            continue
+        if not FILE_NAME.match(name):
+            errors.append(ContentError(relative, "", "file names use letters, digits, '.', '_' and '-'"))
+            continue
+        if path.stat().st_size > MOST_FILE_BYTES:
+            errors.append(ContentError(relative, "", f"larger than {MOST_FILE_BYTES // 1024} KiB"))
+            continue
+        try:
+            content = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            errors.append(ContentError(relative, "", "not UTF-8 text; examples hold text files only"))
+            continue
+        executable = bool(path.stat().st_mode & stat.S_IXUSR)
+        files.append(ExampleFileSource(path=name, content=content, executable=executable))
+    if len(files) > MOST_FILES:
+        errors.append(ContentError(str(folder.relative_to(root)), "", f"more than {MOST_FILES} files"))
+    return sorted(files, key=file_order)
+
+
+def file_order(file: ExampleFileSource) -> tuple[int, str]:
+    """Dockerfiles first, the scenario last, everything else by name."""
+    if file.path.startswith("Dockerfile"):
+        return (0, file.path)
+    if file.path == SCENARIO_FILE:
+        return (2, file.path)
+    return (1, file.path)
+
+
+def check_bases(dockerfile: str, file: str, bases: set[str], errors: list) -> None:
+    """FROM and COPY --from may name scratch, an earlier stage, or a base from bases.yaml."""
+    text = re.sub(r"\\\n", " ", dockerfile)
+    stages: set[str] = set()
+    allowed = ", ".join(sorted(bases))
+    for line_image, stage in FROM_LINE.findall(text):
+        if line_image != "scratch" and line_image.lower() not in stages and line_image not in bases:
+            errors.append(ContentError(file, "FROM", f"{line_image!r} is not in bases.yaml ({allowed})"))
+        if stage:
+            stages.add(stage.lower())
+    for source in COPY_FROM.findall(text):
+        if source.lower() not in stages and not source.isdigit() and source not in bases:
+            errors.append(ContentError(file, "COPY --from", f"{source!r} is neither a stage nor a base"))

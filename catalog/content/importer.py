@@ -1,0 +1,167 @@
+"""Load the checked patterns/ tree into the database: upsert by slug, count what changed."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from catalog import page_cache, search
+from catalog.content.loader import load_tree
+from catalog.content.rendering import highlight_file, render_markdown
+from catalog.content.sources import ContentError, ExampleSource, PatternSource
+from catalog.content.taxonomy import CATEGORIES, INVERTED_RELATIONS
+from catalog.models import Category, Example, ExampleFile, Pattern, PatternCategory, PatternRelation
+
+
+@dataclass
+class SyncReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    errors: tuple[ContentError, ...] = ()
+    changed_example_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed)
+
+
+def sync_patterns(root: Path) -> SyncReport:
+    """Validate everything first; write nothing unless the whole tree is valid."""
+    tree = load_tree(root)
+    if tree.errors:
+        return SyncReport(errors=tree.errors)
+    report = SyncReport()
+    with transaction.atomic():
+        categories = upsert_categories()
+        existing = {pattern.slug: pattern for pattern in Pattern.objects.all()}
+        seen = set()
+        for source in tree.patterns:
+            seen.add(source.slug)
+            current = existing.get(source.slug)
+            if current and current.published and current.content_hash == source.content_hash:
+                report.unchanged += 1
+                continue
+            pattern = save_pattern(current, source, categories)
+            report.changed_example_ids += save_examples(pattern, source.examples)
+            search.index_pattern(pattern, search_files_text(source))
+            if current:
+                report.updated += 1
+            else:
+                report.created += 1
+        report.removed = Pattern.objects.published().exclude(slug__in=seen).update(published=False)
+        relations_changed = save_relations(tree.patterns)
+        if report.changed or relations_changed:
+            transaction.on_commit(page_cache.bump_generation)
+    return report
+
+
+def upsert_categories() -> dict[str, Category]:
+    categories = {}
+    for position, info in enumerate(CATEGORIES):
+        category, _ = Category.objects.update_or_create(
+            slug=info.slug,
+            defaults={
+                "name": info.name,
+                "colour": info.colour,
+                "description": info.description,
+                "position": position,
+            },
+        )
+        categories[info.slug] = category
+    return categories
+
+
+def save_pattern(pattern: Pattern | None, source: PatternSource, categories: dict) -> Pattern:
+    pattern = pattern or Pattern(slug=source.slug)
+    body_html, toc_html = render_markdown(source.body)
+    pattern.name = source.name
+    pattern.symbol = source.symbol
+    pattern.kind = source.kind
+    pattern.summary = source.summary
+    pattern.body_markdown = source.body
+    pattern.body_html = body_html
+    pattern.toc_html = toc_html
+    pattern.sources = list(source.sources)
+    pattern.table_column = categories[source.categories[0]].position
+    pattern.position = source.order
+    pattern.published = True
+    pattern.content_hash = source.content_hash
+    pattern.save()
+    pattern.pattern_categories.all().delete()
+    PatternCategory.objects.bulk_create(
+        PatternCategory(pattern=pattern, category=categories[slug], position=index)
+        for index, slug in enumerate(source.categories)
+    )
+    return pattern
+
+
+def save_examples(pattern: Pattern, sources: tuple[ExampleSource, ...]) -> list[int]:
+    """Upsert the pattern's examples; returns the ids of those whose content changed."""
+    existing = {example.slug: example for example in pattern.examples.all()}
+    changed = []
+    for position, source in enumerate(sources):
+        example = existing.pop(source.slug, None) or Example(pattern=pattern, slug=source.slug)
+        content_hash = source.content_hash
+        unchanged = example.pk and example.content_hash == content_hash
+        example.title = source.title
+        example.summary = source.summary
+        example.scenario = source.scenario
+        example.host_access = list(source.host_access)
+        example.position = position
+        example.content_hash = content_hash
+        example.save()
+        if unchanged:
+            continue
+        example.files.all().delete()
+        ExampleFile.objects.bulk_create(
+            build_file(example, index, file) for index, file in enumerate(source.files)
+        )
+        changed.append(example.pk)
+    Example.objects.filter(pk__in=[example.pk for example in existing.values()]).delete()
+    return changed
+
+
+def build_file(example: Example, position: int, file) -> ExampleFile:
+    highlighted, language = highlight_file(file.path, file.content)
+    return ExampleFile(
+        example=example,
+        path=file.path,
+        content=file.content,
+        highlighted_html=highlighted,
+        language=language,
+        executable=file.executable,
+        position=position,
+    )
+
+
+def save_relations(sources: tuple[PatternSource, ...]) -> bool:
+    """Make the stored relations match the tree; True when any row was added or removed."""
+    ids = dict(Pattern.objects.values_list("slug", "id"))
+    wanted = set()
+    for source in sources:
+        for slug, relation in source.related:
+            if relation in INVERTED_RELATIONS:
+                wanted.add((ids[slug], ids[source.slug], INVERTED_RELATIONS[relation]))
+            else:
+                wanted.add((ids[source.slug], ids[slug], relation))
+    stored = {(row.source_id, row.target_id, row.relation): row.pk for row in PatternRelation.objects.all()}
+    stale = [pk for key, pk in stored.items() if key not in wanted]
+    PatternRelation.objects.filter(pk__in=stale).delete()
+    PatternRelation.objects.bulk_create(
+        PatternRelation(source_id=s, target_id=t, relation=r) for s, t, r in wanted - set(stored)
+    )
+    return bool(stale or wanted - set(stored))
+
+
+def search_files_text(source: PatternSource) -> str:
+    parts = []
+    for example in source.examples:
+        parts.append(example.title)
+        parts.extend(file.content for file in example.files)
+    return "\n".join(parts)

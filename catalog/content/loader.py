@@ -1,0 +1,237 @@
+"""Read the whole patterns/ tree and check it, collecting every error before anything is written."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalog.content.bases import load_bases
+from catalog.content.examples import load_example
+from catalog.content.sources import ContentError, PatternSource, load_yaml
+from catalog.content.taxonomy import CATEGORY_SLUGS, KINDS, RELATIONS, SECTIONS, SLUG_PATTERN
+
+SLUG = SLUG_PATTERN
+SYMBOL = re.compile(r"^[A-Z][A-Za-z]{1,2}$")
+FRONT_MATTER_FIELDS = {
+    "name",
+    "symbol",
+    "categories",
+    "kind",
+    "summary",
+    "related",
+    "sources",
+    "order",
+}
+HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Tree:
+    patterns: tuple[PatternSource, ...]
+    bases: tuple[str, ...]
+    errors: tuple[ContentError, ...]
+
+
+def load_tree(root: Path) -> Tree:
+    """Every pattern folder under root, checked alone and against each other."""
+    errors: list[ContentError] = []
+    if not root.is_dir():
+        return Tree((), (), (ContentError(str(root), "", "the patterns folder does not exist"),))
+    bases = load_bases(root, errors)
+    patterns = []
+    for folder in sorted(path for path in root.iterdir() if path.is_dir()):
+        if folder.name.startswith("."):
+            continue
+        pattern = load_pattern(root, folder, set(bases), errors)
+        if pattern:
+            patterns.append(pattern)
+    check_across(patterns, errors)
+    return Tree(tuple(patterns), tuple(bases), tuple(errors))
+
+
+def load_pattern(root: Path, folder: Path, bases: set[str], errors: list) -> PatternSource | None:
+    readme = folder / "README.md"
+    file = str(readme.relative_to(root))
+    before = len(errors)
+    if not SLUG.match(folder.name):
+        errors.append(ContentError(folder.name, "", "folder names are slugs: lower-case words joined by '-'"))
+    if not readme.is_file():
+        errors.append(ContentError(file, "", "missing: every pattern folder needs a README.md"))
+        return None
+    meta, body = split_front_matter(readme.read_text(encoding="utf-8"), file, errors)
+    if meta is None:
+        return None
+    fields = FieldReader(meta, file, errors)
+    fields.reject_unknown(FRONT_MATTER_FIELDS)
+    name = fields.text("name")
+    symbol = fields.matching("symbol", SYMBOL, "2-3 letters, the first upper case, such as 'Efe'")
+    categories = fields.choices("categories", CATEGORY_SLUGS, most=2)
+    kind = fields.choice("kind", KINDS)
+    summary = fields.text("summary")
+    related = fields.related()
+    sources = fields.sources()
+    order = meta.get("order", 1000)
+    if not isinstance(order, int) or isinstance(order, bool):
+        errors.append(ContentError(file, "order", "expected a whole number"))
+    check_sections(body, file, errors)
+    examples = load_examples(root, folder, bases, errors)
+    if len(errors) > before:
+        return None
+    return PatternSource(
+        slug=folder.name,
+        name=name,
+        symbol=symbol,
+        categories=tuple(categories),
+        kind=kind,
+        summary=summary,
+        related=tuple(related),
+        sources=tuple(sources),
+        order=order,
+        body=body,
+        examples=tuple(examples),
+    )
+
+
+def split_front_matter(text: str, file: str, errors: list) -> tuple[dict | None, str]:
+    if not text.startswith("---\n"):
+        errors.append(ContentError(file, "front matter", "the file must start with a '---' line"))
+        return None, ""
+    end = text.find("\n---\n", 4)
+    if end < 0:
+        errors.append(ContentError(file, "front matter", "no closing '---' line"))
+        return None, ""
+    meta, error = load_yaml(text[4:end], file, line_offset=1)
+    if error:
+        errors.append(error)
+        return None, ""
+    if not isinstance(meta, dict):
+        errors.append(ContentError(file, "front matter", "expected a mapping of fields"))
+        return None, ""
+    return meta, text[end + 5 :].strip() + "\n"
+
+
+def check_sections(body: str, file: str, errors: list) -> None:
+    found = HEADING.findall(body)
+    if [heading for heading in found if heading in SECTIONS] != list(SECTIONS):
+        expected = ", ".join(f"'## {section}'" for section in SECTIONS)
+        errors.append(ContentError(file, "body", f"expected the sections {expected}, in that order"))
+
+
+def load_examples(root: Path, folder: Path, bases: set[str], errors: list) -> list:
+    examples_dir = folder / "examples"
+    if not examples_dir.is_dir():
+        return []
+    examples = []
+    for example_dir in sorted(path for path in examples_dir.iterdir() if path.is_dir()):
+        example = load_example(root, example_dir, bases, errors)
+        if example:
+            examples.append(example)
+    return examples
+
+
+def check_across(patterns: list[PatternSource], errors: list) -> None:
+    """Rules that need the whole tree: unique symbols, related patterns that exist."""
+    slugs = {pattern.slug for pattern in patterns}
+    owners: dict[str, str] = {}
+    for pattern in patterns:
+        file = f"{pattern.slug}/README.md"
+        key = pattern.symbol.lower()
+        if key in owners:
+            errors.append(
+                ContentError(file, "symbol", f"{pattern.symbol!r} is already used by {owners[key]}")
+            )
+        owners.setdefault(key, pattern.slug)
+        for index, (slug, _relation) in enumerate(pattern.related):
+            if slug not in slugs:
+                errors.append(
+                    ContentError(file, f"related[{index}].pattern", f"no pattern folder named {slug!r}")
+                )
+            elif slug == pattern.slug:
+                errors.append(
+                    ContentError(file, f"related[{index}].pattern", "a pattern cannot relate to itself")
+                )
+
+
+class FieldReader:
+    """Reads front-matter fields, recording an error per field that is missing or malformed."""
+
+    def __init__(self, meta: dict, file: str, errors: list):
+        self.meta, self.file, self.errors = meta, file, errors
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.append(ContentError(self.file, field, message))
+
+    def reject_unknown(self, known: set[str]) -> None:
+        for key in sorted(set(self.meta) - known, key=str):
+            self.fail(str(key), f"unknown field; expected {', '.join(sorted(known))}")
+
+    def text(self, field: str) -> str:
+        value = self.meta.get(field)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(field, "required text is missing")
+            return ""
+        return value.strip()
+
+    def matching(self, field: str, pattern: re.Pattern, description: str) -> str:
+        value = self.meta.get(field)
+        if value is None:
+            self.fail(field, f"required: {description}")
+            return ""
+        if not isinstance(value, str) or not pattern.match(value):
+            self.fail(field, f"{value!r} is not {description}")
+            return ""
+        return value
+
+    def choice(self, field: str, allowed: tuple[str, ...]) -> str:
+        value = self.meta.get(field)
+        if value not in allowed:
+            self.fail(field, f"{value!r} is not one of {', '.join(allowed)}")
+            return ""
+        return value
+
+    def choices(self, field: str, allowed: tuple[str, ...], most: int) -> list[str]:
+        values = self.meta.get(field)
+        if not isinstance(values, list) or not 1 <= len(values) <= most:
+            self.fail(field, f"expected a list of 1 to {most} among {', '.join(allowed)}")
+            return []
+        for value in values:
+            if value not in allowed:
+                self.fail(field, f"unknown category {value!r}; expected one of {', '.join(allowed)}")
+        if len(set(values)) != len(values):
+            self.fail(field, "a category is listed twice")
+        return values
+
+    def related(self) -> list[tuple[str, str]]:
+        values = self.meta.get("related", [])
+        if not isinstance(values, list):
+            self.fail("related", "expected a list of {pattern: slug, relation: ...}")
+            return []
+        related = []
+        for index, item in enumerate(values):
+            field = f"related[{index}]"
+            if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
+                self.fail(f"{field}.pattern", "expected the slug of another pattern")
+                continue
+            if item.get("relation") not in RELATIONS:
+                self.fail(f"{field}.relation", f"expected one of {', '.join(RELATIONS)}")
+                continue
+            related.append((item["pattern"], item["relation"]))
+        return related
+
+    def sources(self) -> list[dict]:
+        values = self.meta.get("sources")
+        if not isinstance(values, list) or not values:
+            self.fail("sources", "required: a list of {title, author, url} the facts come from")
+            return []
+        sources = []
+        for index, item in enumerate(values):
+            if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+                self.fail(f"sources[{index}].title", "required text is missing")
+                continue
+            url = item.get("url")
+            if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+                self.fail(f"sources[{index}].url", "expected an http(s) address")
+                continue
+            sources.append(
+                {key: str(item[key]) for key in ("title", "author", "url", "where") if key in item}
+            )
+        return sources

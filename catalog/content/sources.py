@@ -1,0 +1,91 @@
+"""What the loader reads from patterns/: plain dataclasses, and the error that names file and field."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import yaml
+
+
+@dataclass(frozen=True)
+class ContentError:
+    file: str  # relative to the patterns folder
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}" if self.field else f"{self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ExampleFileSource:
+    path: str
+    content: str
+    executable: bool
+
+
+@dataclass(frozen=True)
+class ExampleSource:
+    slug: str
+    title: str
+    summary: str
+    scenario: dict
+    host_access: tuple[str, ...]
+    files: tuple[ExampleFileSource, ...]
+
+    @property
+    def content_hash(self) -> str:
+        return digest(
+            {
+                "scenario": self.scenario,
+                "files": [(f.path, f.content, f.executable) for f in self.files],
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PatternSource:
+    slug: str
+    name: str
+    symbol: str
+    categories: tuple[str, ...]
+    kind: str
+    summary: str
+    related: tuple[tuple[str, str], ...]  # (slug, relation) as the author wrote them
+    sources: tuple[dict, ...]
+    order: int
+    body: str
+    examples: tuple[ExampleSource, ...]
+
+    @property
+    def content_hash(self) -> str:
+        fields = {
+            "name": self.name,
+            "symbol": self.symbol,
+            "categories": self.categories,
+            "kind": self.kind,
+            "summary": self.summary,
+            "related": self.related,
+            "sources": self.sources,
+            "order": self.order,
+            "body": self.body,
+            "examples": [example.content_hash for example in self.examples],
+        }
+        return digest(fields)
+
+
+def digest(data: object) -> str:
+    """A stable sha256 of JSON-able data."""
+    encoded = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def load_yaml(text: str, file: str, line_offset: int = 0) -> tuple[object, ContentError | None]:
+    """Parse YAML; a syntax error comes back naming its line in the file."""
+    try:
+        return yaml.safe_load(text), None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1 + line_offset}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        return None, ContentError(file, "", f"invalid YAML{where}: {problem}")

@@ -1,0 +1,26 @@
+"""`manage.py sync_patterns`: load patterns/ into the database, or print every problem and write nothing."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.content.importer import sync_patterns
+
+
+class Command(BaseCommand):
+    help = "Validate the patterns/ tree and load it into the database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--path", type=Path, default=settings.PATTERNS_DIR, help="the patterns folder")
+
+    def handle(self, *args, path: Path, **options):
+        report = sync_patterns(path)
+        if not report.ok:
+            for error in report.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{len(report.errors)} problem(s) in {path}; nothing was written.")
+        self.stdout.write(
+            f"created {report.created}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, removed {report.removed}"
+        )

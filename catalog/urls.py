@@ -1,0 +1,26 @@
+"""URL routes: pages under the `catalog` namespace, the JSON API, admin and health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from catalog import api, views
+
+catalog_patterns = [
+    path("", views.home, name="home"),
+    path("patterns/<slug:slug>/", views.pattern_detail, name="pattern-detail"),
+    path(
+        "patterns/<slug:slug>/examples/<slug:example>.tar.gz",
+        views.example_archive,
+        name="example-archive",
+    ),
+    path("search/", views.search, name="search"),
+    path("categories.css", views.category_styles, name="category-styles"),
+    path("api/patterns.json", api.pattern_list, name="api-pattern-list"),
+    path("api/patterns/<slug:slug>.json", api.pattern_detail, name="api-pattern-detail"),
+]
+
+urlpatterns = [
+    path("", include((catalog_patterns, "catalog"))),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

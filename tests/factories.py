@@ -1,0 +1,87 @@
+"""Write small, valid pattern trees for tests; each piece can be overridden to make it invalid."""
+
+from pathlib import Path
+
+import yaml
+
+from catalog.content.taxonomy import SECTIONS
+
+BASES = {"bases": [{"image": "busybox:1.36", "purpose": "tests", "offline": {"recipe": "busybox-static"}}]}
+DOCKERFILE = 'FROM busybox:1.36\nCOPY hello.sh /hello.sh\nENTRYPOINT ["/hello.sh"]\n'
+SCRIPT = "#!/bin/sh\necho hello from the example\n"
+
+
+def body(extra: str = "") -> str:
+    sections = [f"## {section}\n\nText about {section.lower()}.\n" for section in SECTIONS]
+    return extra + "\n" + "\n".join(sections)
+
+
+def front_matter(slug: str, **overrides) -> dict:
+    meta = {
+        "name": slug.replace("-", " ").title(),
+        "symbol": (slug[:1].upper() + slug[1:3]).replace("-", "x"),
+        "categories": ["runtime"],
+        "kind": "pattern",
+        "summary": f"Summary of {slug}.",
+        "sources": [{"title": "Containers Patterns", "author": "Mario Loriedo"}],
+    }
+    meta.update(overrides)
+    return {key: value for key, value in meta.items() if value is not None}
+
+
+def scenario(**overrides) -> dict:
+    data = {
+        "title": "Says hello",
+        "summary": "Runs the script and reads what it prints.",
+        "images": {"app": {"dockerfile": "Dockerfile"}},
+        "steps": [{"run": {"image": "app"}, "expect": {"exit_code": 0, "output_contains": "hello"}}],
+    }
+    data.update(overrides)
+    return data
+
+
+def write_bases(root: Path, data: dict | None = None) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "bases.yaml").write_text(yaml.safe_dump(data or BASES))
+
+
+def write_pattern(
+    root: Path,
+    slug: str,
+    *,
+    meta: dict | None = None,
+    text: str | None = None,
+    example: dict | None = None,
+    files: dict[str, str] | None = None,
+    **meta_overrides,
+) -> Path:
+    """A pattern folder with one example; `text` replaces the whole README."""
+    folder = root / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    if text is None:
+        text = "---\n" + yaml.safe_dump(meta or front_matter(slug, **meta_overrides)) + "---\n" + body()
+    (folder / "README.md").write_text(text)
+    example_dir = folder / "examples" / "hello"
+    example_dir.mkdir(parents=True, exist_ok=True)
+    (example_dir / "example.yaml").write_text(yaml.safe_dump(example or scenario(), sort_keys=False))
+    for name, content in (files or {"Dockerfile": DOCKERFILE, "hello.sh": SCRIPT}).items():
+        (example_dir / name).write_text(content)
+    if (example_dir / "hello.sh").exists():
+        (example_dir / "hello.sh").chmod(0o755)
+    return folder
+
+
+def write_tree(root: Path, count: int = 3) -> list[str]:
+    """A valid tree of `count` patterns with distinct symbols; returns their slugs."""
+    write_bases(root)
+    slugs = []
+    for index in range(count):
+        slug = f"pattern-{index}"
+        write_pattern(root, slug, symbol=symbol_for(index), name=f"Pattern number {index}")
+        slugs.append(slug)
+    return slugs
+
+
+def symbol_for(index: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return "P" + letters[index // 26 % 26] + letters[index % 26]

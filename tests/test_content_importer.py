@@ -1,0 +1,206 @@
+"""sync_patterns end to end: a valid tree, idempotence, removal, and every kind of invalid file."""
+
+import shutil
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from catalog.content.importer import sync_patterns
+from catalog.models import Category, Example, Pattern, PatternRelation, SearchDocument
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def problems(root) -> list[str]:
+    report = sync_patterns(root)
+    assert not report.ok
+    return [str(error) for error in report.errors]
+
+
+def test_valid_tree_is_loaded_with_files_and_counts(tmp_path):
+    factories.write_tree(tmp_path, count=3)
+    report = sync_patterns(tmp_path)
+    assert (report.created, report.updated, report.unchanged, report.removed) == (3, 0, 0, 0)
+    assert Pattern.objects.published().count() == 3
+    assert Category.objects.count() == 4
+    example = Example.objects.get(pattern__slug="pattern-0")
+    files = {f.path: f for f in example.files.all()}
+    assert set(files) == {"Dockerfile", "hello.sh", "example.yaml"}
+    assert files["hello.sh"].executable and not files["Dockerfile"].executable
+    assert files["Dockerfile"].language == "docker"
+    assert '<span class="line">' in files["Dockerfile"].highlighted_html
+    assert example.scenario["steps"][0]["action"] == "run"
+    assert len(report.changed_example_ids) == 3
+    assert SearchDocument.objects.count() == 3
+
+
+def test_second_run_changes_nothing(tmp_path):
+    factories.write_tree(tmp_path, count=3)
+    sync_patterns(tmp_path)
+    before = list(Pattern.objects.values_list("id", "updated_at"))
+    report = sync_patterns(tmp_path)
+    assert (report.created, report.updated, report.unchanged, report.removed) == (0, 0, 3, 0)
+    assert report.changed_example_ids == []
+    assert list(Pattern.objects.values_list("id", "updated_at")) == before
+
+
+def test_editing_one_file_updates_only_that_pattern_and_example(tmp_path):
+    factories.write_tree(tmp_path, count=3)
+    sync_patterns(tmp_path)
+    example = Example.objects.get(pattern__slug="pattern-1")
+    (tmp_path / "pattern-1/examples/hello/hello.sh").write_text("#!/bin/sh\necho changed\n")
+    report = sync_patterns(tmp_path)
+    assert (report.updated, report.unchanged) == (1, 2)
+    assert report.changed_example_ids == [example.pk]
+    assert "changed" in example.files.get(path="hello.sh").content
+
+
+def test_removed_folder_is_unpublished_and_its_page_is_gone(tmp_path, client):
+    factories.write_tree(tmp_path, count=3)
+    sync_patterns(tmp_path)
+    shutil.rmtree(tmp_path / "pattern-2")
+    report = sync_patterns(tmp_path)
+    assert report.removed == 1
+    assert not Pattern.objects.get(slug="pattern-2").published
+    assert client.get("/patterns/pattern-2/").status_code == 404
+    assert sync_patterns(tmp_path).removed == 0
+
+
+def test_relations_are_stored_once_in_their_canonical_direction(tmp_path):
+    factories.write_bases(tmp_path)
+    factories.write_pattern(tmp_path, "good", symbol="Gd")
+    related = [{"pattern": "good", "relation": "fixed-by"}]
+    factories.write_pattern(tmp_path, "bad", symbol="Bd", kind="anti-pattern", related=related)
+    sync_patterns(tmp_path)
+    relation = PatternRelation.objects.get()
+    assert (relation.source.slug, relation.relation, relation.target.slug) == (
+        "good",
+        "fixes",
+        "bad",
+    )
+    assert relation.inverse_label == "Fixed by"
+    assert sync_patterns(tmp_path).unchanged == 2
+    assert PatternRelation.objects.get().pk == relation.pk
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"symbol": None}, "pattern-0/README.md: symbol: required"),
+        ({"symbol": "toolong"}, "pattern-0/README.md: symbol: 'toolong' is not 2-3 letters"),
+        ({"categories": ["runtime", "cooking"]}, "categories: unknown category 'cooking'"),
+        ({"kind": "recipe"}, "pattern-0/README.md: kind: 'recipe' is not one of"),
+        ({"summary": None}, "pattern-0/README.md: summary: required text is missing"),
+        ({"sources": []}, "pattern-0/README.md: sources: required"),
+        ({"colour": "red"}, "pattern-0/README.md: colour: unknown field"),
+        (
+            {"related": [{"pattern": "nowhere", "relation": "uses"}]},
+            "pattern-0/README.md: related[0].pattern: no pattern folder named 'nowhere'",
+        ),
+        (
+            {"related": [{"pattern": "pattern-1", "relation": "likes"}]},
+            "pattern-0/README.md: related[0].relation: expected one of",
+        ),
+    ],
+)
+def test_front_matter_errors_name_file_and_field(tmp_path, change, expected):
+    factories.write_tree(tmp_path, count=2)
+    meta = factories.front_matter("pattern-0", symbol="Paa")
+    meta.update(change)
+    factories.write_pattern(tmp_path, "pattern-0", meta={k: v for k, v in meta.items() if v is not None})
+    found = problems(tmp_path)
+    assert any(expected in problem for problem in found), found
+    assert Pattern.objects.count() == 0
+
+
+def test_duplicate_symbol_names_both_patterns(tmp_path):
+    factories.write_tree(tmp_path, count=2)
+    factories.write_pattern(tmp_path, "pattern-1", symbol="Paa")
+    assert problems(tmp_path) == ["pattern-1/README.md: symbol: 'Paa' is already used by pattern-0"]
+
+
+def test_invalid_yaml_reports_its_line(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    readme = tmp_path / "pattern-0/README.md"
+    readme.write_text("---\nname: Broken\nsymbol: [Bk\n---\n" + factories.body())
+    found = problems(tmp_path)
+    assert len(found) == 1
+    assert found[0].startswith("pattern-0/README.md: invalid YAML at line 3")
+
+
+def test_invalid_example_yaml_reports_its_line(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    (tmp_path / "pattern-0/examples/hello/example.yaml").write_text("title: x\nsteps: [\n  - a: b\n")
+    found = problems(tmp_path)
+    assert found[0].startswith("pattern-0/examples/hello/example.yaml: invalid YAML at line")
+
+
+def test_a_file_the_example_names_must_exist(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    example = factories.scenario(images={"app": {"dockerfile": "Dockerfile.missing"}})
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", example=example)
+    assert problems(tmp_path) == [
+        "pattern-0/examples/hello/example.yaml: images.app.dockerfile: "
+        "names 'Dockerfile.missing', which is not in the example"
+    ]
+
+
+def test_scenario_errors_carry_the_field_path(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    steps = [
+        {"run": {"image": "app", "name": "web", "detach": True}},
+        {"stop": {"container": "ghost"}, "expect": {"stopped_within": "soon"}},
+    ]
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", example=factories.scenario(steps=steps))
+    assert problems(tmp_path) == [
+        "pattern-0/examples/hello/example.yaml: steps[1].stop.container: "
+        "'ghost' is not a container started by an earlier step",
+        "pattern-0/examples/hello/example.yaml: steps[1].expect.stopped_within: "
+        "expected a duration like '2s' or '500ms', got 'soon'",
+    ]
+
+
+def test_from_must_name_a_declared_base(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    files = {"Dockerfile": "FROM 127.0.0.1:5000/evil AS build\nFROM scratch\nCOPY --from=build /x /x\n"}
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", files=files)
+    found = problems(tmp_path)
+    assert found == [
+        "pattern-0/examples/hello/Dockerfile: FROM: '127.0.0.1:5000/evil' is not in bases.yaml (busybox:1.36)"
+    ]
+
+
+def test_body_needs_the_six_sections(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    meta = factories.front_matter("pattern-0", symbol="Paa")
+    text = "---\n" + yaml.safe_dump(meta) + "---\n## Problem\n\nOnly a problem.\n"
+    factories.write_pattern(tmp_path, "pattern-0", text=text)
+    assert problems(tmp_path)[0].startswith("pattern-0/README.md: body: expected the sections")
+
+
+def test_every_problem_is_reported_and_nothing_is_written(tmp_path):
+    factories.write_tree(tmp_path, count=3)
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", kind="recipe")
+    factories.write_pattern(tmp_path, "pattern-2", symbol="Pac", categories=["cooking"])
+    assert len(problems(tmp_path)) == 2
+    assert Pattern.objects.count() == 0
+
+
+def test_bases_must_be_pinned(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    factories.write_bases(tmp_path, {"bases": [{"image": "busybox:latest", "offline": {"recipe": "x"}}]})
+    found = problems(tmp_path)
+    assert "bases.yaml: bases[0].image: expected an image pinned by tag, not latest" in found
+
+
+def test_command_prints_counts_then_problems(tmp_path, capsys):
+    factories.write_tree(tmp_path, count=2)
+    call_command("sync_patterns", path=tmp_path)
+    assert "created 2, updated 0, unchanged 0, removed 0" in capsys.readouterr().out
+    factories.write_pattern(tmp_path, "pattern-1", symbol="Paa")
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("sync_patterns", path=tmp_path)
+    assert "symbol: 'Paa' is already used by pattern-0" in capsys.readouterr().err

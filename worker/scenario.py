@@ -1,0 +1,323 @@
+"""The example.yaml schema: turn raw YAML data into a checked, normalised Scenario.
+
+Every problem is reported with the dotted path of the field at fault
+(``steps[2].expect.stopped_within``), so an author can fix a file without
+guessing. The parsed Scenario is plain data: the sync stores it as JSON and the
+runner reads it back with ``Scenario.from_dict``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from worker.scenario_fields import ACTIONS, COMPARE_EXPECT, HOST_ACCESS, Checker
+
+NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+TOP_LEVEL = {
+    "title",
+    "summary",
+    "images",
+    "volumes",
+    "networks",
+    "steps",
+    "compare",
+    "host_access",
+    "commands",
+    "timeout",
+}
+IMAGE_KEYS = {"dockerfile", "target", "build_args"}
+DEFAULT_TIMEOUT = 300.0
+
+
+class ScenarioError(ValueError):
+    """One problem in an example.yaml, with the path of the field at fault."""
+
+    def __init__(self, field_path: str, message: str):
+        super().__init__(f"{field_path}: {message}" if field_path else message)
+        self.field = field_path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    dockerfile: str
+    target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VolumeSpec:
+    name: str
+    files: dict[str, str] = field(default_factory=dict)  # path in volume -> example file
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    params: dict
+    expect: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    images: tuple[str, str]
+    expect: dict
+
+
+@dataclass(frozen=True)
+class Command:
+    title: str
+    run: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    title: str
+    summary: str
+    images: tuple[ImageSpec, ...]
+    steps: tuple[Step, ...]
+    volumes: tuple[VolumeSpec, ...] = ()
+    networks: tuple[str, ...] = ()
+    compare: tuple[Comparison, ...] = ()
+    host_access: tuple[str, ...] = ()
+    commands: tuple[Command, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Scenario:
+        return cls(
+            title=data["title"],
+            summary=data["summary"],
+            images=tuple(ImageSpec(**image) for image in data["images"]),
+            steps=tuple(Step(**step) for step in data["steps"]),
+            volumes=tuple(VolumeSpec(**volume) for volume in data.get("volumes", ())),
+            networks=tuple(data.get("networks", ())),
+            compare=tuple(
+                Comparison(images=tuple(c["images"]), expect=c["expect"]) for c in data.get("compare", ())
+            ),
+            host_access=tuple(data.get("host_access", ())),
+            commands=tuple(Command(**command) for command in data.get("commands", ())),
+            timeout=data.get("timeout", DEFAULT_TIMEOUT),
+        )
+
+    @property
+    def expectation_count(self) -> int:
+        """How many checks the scenario makes, steps and comparisons together."""
+        return sum(len(step.expect) for step in self.steps) + sum(
+            len(comparison.expect) for comparison in self.compare
+        )
+
+
+def parse_scenario(raw: object, files: set[str]) -> tuple[Scenario | None, list[ScenarioError]]:
+    """Check raw example.yaml data against the schema; ``files`` are the example's own files.
+
+    Returns the scenario and an empty list, or None and every problem found.
+    """
+    parser = _Parser(files)
+    scenario = parser.parse(raw)
+    if parser.errors:
+        return None, parser.errors
+    return scenario, []
+
+
+class _Parser:
+    def __init__(self, files: set[str]):
+        self.files = files
+        self.errors: list[ScenarioError] = []
+        self.images: set[str] = set()
+        self.volumes: set[str] = set()
+        self.networks: set[str] = set()
+        self.containers: set[str] = set()
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(ScenarioError(path, message))
+
+    def parse(self, raw: object) -> Scenario | None:
+        if not isinstance(raw, dict):
+            self.error("", "the file must hold a mapping with title, summary, images and steps")
+            return None
+        for key in sorted(set(raw) - TOP_LEVEL):
+            self.error(key, f"unknown field; expected one of {', '.join(sorted(TOP_LEVEL))}")
+        title = self.text(raw, "title", "title")
+        summary = self.text(raw, "summary", "summary")
+        images = self.parse_images(raw.get("images"))
+        volumes = self.parse_volumes(raw.get("volumes", {}))
+        networks = self.parse_networks(raw.get("networks", []))
+        steps = self.parse_steps(raw.get("steps"))
+        compare = self.parse_compare(raw.get("compare", []))
+        host_access = self.parse_host_access(raw.get("host_access", []))
+        commands = self.parse_commands(raw.get("commands", []))
+        timeout = DEFAULT_TIMEOUT
+        if "timeout" in raw:
+            timeout = Checker(self, "timeout").duration(raw["timeout"]) or DEFAULT_TIMEOUT
+        if self.errors:
+            return None
+        return Scenario(
+            title=title,
+            summary=summary,
+            images=images,
+            steps=steps,
+            volumes=volumes,
+            networks=networks,
+            compare=compare,
+            host_access=host_access,
+            commands=commands,
+            timeout=timeout,
+        )
+
+    def text(self, data: dict, key: str, path: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.error(path, "required text is missing")
+            return ""
+        return value.strip()
+
+    def name(self, value: object, path: str) -> bool:
+        if not isinstance(value, str) or not NAME.match(value):
+            self.error(path, "expected a name of lower-case letters, digits, '-' or '_'")
+            return False
+        return True
+
+    def parse_images(self, raw: object) -> tuple[ImageSpec, ...]:
+        if not isinstance(raw, dict) or not raw:
+            self.error("images", "expected a mapping of image names to {dockerfile: ...}")
+            return ()
+        images = []
+        for name, spec in raw.items():
+            path = f"images.{name}"
+            if not self.name(name, path):
+                continue
+            if not isinstance(spec, dict):
+                self.error(path, "expected a mapping with at least 'dockerfile'")
+                continue
+            for key in sorted(set(spec) - IMAGE_KEYS):
+                self.error(f"{path}.{key}", f"unknown field; expected {', '.join(sorted(IMAGE_KEYS))}")
+            dockerfile = spec.get("dockerfile")
+            if not isinstance(dockerfile, str):
+                self.error(f"{path}.dockerfile", "required: the Dockerfile's name in this example")
+                continue
+            if dockerfile not in self.files:
+                self.error(f"{path}.dockerfile", f"names {dockerfile!r}, which is not in the example")
+            target = spec.get("target")
+            if target is not None and not isinstance(target, str):
+                self.error(f"{path}.target", "expected the name of a build stage")
+            build_args = spec.get("build_args", {})
+            if not isinstance(build_args, dict) or not all(
+                isinstance(k, str) and isinstance(v, str | int | float) for k, v in build_args.items()
+            ):
+                self.error(f"{path}.build_args", "expected a mapping of names to values")
+                build_args = {}
+            self.images.add(name)
+            images.append(
+                ImageSpec(
+                    name=name,
+                    dockerfile=dockerfile,
+                    target=target,
+                    build_args={k: str(v) for k, v in build_args.items()},
+                )
+            )
+        return tuple(images)
+
+    def parse_volumes(self, raw: object) -> tuple[VolumeSpec, ...]:
+        if not isinstance(raw, dict):
+            self.error("volumes", "expected a mapping of volume names to {files: ...}")
+            return ()
+        volumes = []
+        for name, spec in raw.items():
+            path = f"volumes.{name}"
+            if not self.name(name, path):
+                continue
+            spec = spec or {}
+            files = spec.get("files", {}) if isinstance(spec, dict) else None
+            if not isinstance(files, dict):
+                self.error(f"{path}.files", "expected a mapping of paths in the volume to files")
+                continue
+            for dest, source in files.items():
+                if source not in self.files:
+                    self.error(f"{path}.files.{dest}", f"names {source!r}, not in the example")
+            self.volumes.add(name)
+            volumes.append(VolumeSpec(name=name, files={str(k): str(v) for k, v in files.items()}))
+        return tuple(volumes)
+
+    def parse_networks(self, raw: object) -> tuple[str, ...]:
+        if not isinstance(raw, list):
+            self.error("networks", "expected a list of network names")
+            return ()
+        for index, name in enumerate(raw):
+            if self.name(name, f"networks[{index}]"):
+                self.networks.add(name)
+        return tuple(name for name in raw if isinstance(name, str))
+
+    def parse_steps(self, raw: object) -> tuple[Step, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.error("steps", "expected a non-empty list of steps")
+            return ()
+        steps = []
+        for index, item in enumerate(raw):
+            step = self.parse_step(item, f"steps[{index}]")
+            if step:
+                steps.append(step)
+        return tuple(steps)
+
+    def parse_step(self, item: object, path: str) -> Step | None:
+        if not isinstance(item, dict):
+            self.error(path, "expected a mapping with one action and an optional 'expect'")
+            return None
+        actions = [key for key in item if key != "expect"]
+        if len(actions) != 1 or actions[0] not in ACTIONS:
+            self.error(path, f"expected exactly one action among {', '.join(sorted(ACTIONS))}")
+            return None
+        action = ACTIONS[actions[0]]
+        params = action.check_params(self, item[action.name], f"{path}.{action.name}")
+        expect = action.check_expect(self, item.get("expect", {}), f"{path}.expect")
+        if params is None or expect is None:
+            return None
+        if params.get("detach") and expect:
+            self.error(f"{path}.expect", "a detached run has no result yet; check it with a later step")
+            return None
+        return Step(action=action.name, params=params, expect=expect)
+
+    def parse_compare(self, raw: object) -> tuple[Comparison, ...]:
+        if not isinstance(raw, list):
+            self.error("compare", "expected a list of {images: [a, b], expect: {...}}")
+            return ()
+        comparisons = []
+        for index, item in enumerate(raw):
+            path = f"compare[{index}]"
+            images = item.get("images") if isinstance(item, dict) else None
+            if not isinstance(images, list) or len(images) != 2:
+                self.error(f"{path}.images", "expected two image names")
+                continue
+            for position, image in enumerate(images):
+                if image not in self.images:
+                    self.error(f"{path}.images[{position}]", f"{image!r} is not in 'images'")
+            expect = COMPARE_EXPECT.check(self, item.get("expect"), f"{path}.expect")
+            if expect:
+                comparisons.append(Comparison(images=(images[0], images[1]), expect=expect))
+            else:
+                self.error(f"{path}.expect", "a comparison needs at least one expectation")
+        return tuple(comparisons)
+
+    def parse_host_access(self, raw: object) -> tuple[str, ...]:
+        if not isinstance(raw, list) or any(value not in HOST_ACCESS for value in raw):
+            self.error("host_access", f"expected a list among {', '.join(sorted(HOST_ACCESS))}")
+            return ()
+        return tuple(raw)
+
+    def parse_commands(self, raw: object) -> tuple[Command, ...]:
+        if not isinstance(raw, list):
+            self.error("commands", "expected a list of {title, run}")
+            return ()
+        commands = []
+        for index, item in enumerate(raw):
+            path = f"commands[{index}]"
+            if not isinstance(item, dict) or not isinstance(item.get("run"), str):
+                self.error(f"{path}.run", "expected the shell command a reader can copy")
+                continue
+            commands.append(Command(title=str(item.get("title", "")), run=item["run"].strip()))
+        return tuple(commands)
