@@ -111,6 +111,7 @@ def save_examples(pattern: Pattern, sources: tuple[ExampleSource, ...]) -> list[
         unchanged = example.pk and example.content_hash == content_hash
         example.title = source.title
         example.summary = source.summary
+        example.summary_html = render_markdown(source.summary)[0]
         example.scenario = source.scenario
         example.host_access = list(source.host_access)
         example.position = position
