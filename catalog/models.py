@@ -5,6 +5,9 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
+from catalog.service_status import ServiceBeat  # noqa: F401  (models of this app)
+from catalog.verification import Verification  # noqa: F401
+
 
 class Category(models.Model):
     slug = models.SlugField(unique=True)
@@ -141,6 +144,7 @@ class Example(models.Model):
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
     summary = models.TextField()
+    summary_html = models.TextField(blank=True, help_text="The summary's Markdown, rendered at sync.")
     scenario = models.JSONField(help_text="The parsed example.yaml, normalised.")
     host_access = models.JSONField(default=list)
     content_hash = models.CharField(max_length=64, help_text="Files and scenario together.")

@@ -162,3 +162,38 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Long verification tasks (see shared notes on sandbox and reliability): a message is
+# acknowledged only when the task ends, one message at a time, limits above the runner's
+# own deadlines, and a visibility timeout far above the hard limit so Redis does not
+# hand a running task to a second worker.
+VERIFY_SOFT_TIME_LIMIT = int(os.environ.get("VERIFY_SOFT_TIME_LIMIT", str(15 * 60)))
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # safe because the database caps attempts
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = VERIFY_SOFT_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = int(VERIFY_SOFT_TIME_LIMIT * 1.2)
+_VISIBILITY_TIMEOUT = 2 * 60 * 60
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT}
+CELERY_VISIBILITY_TIMEOUT = _VISIBILITY_TIMEOUT
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30
+CELERY_TASK_TRACK_STARTED = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
+CELERY_TASK_ROUTES = {"catalog.verify": {"queue": "verify"}}
+CELERY_BEAT_SCHEDULE = {
+    "reap-verifications": {
+        "task": "catalog.reap",
+        "schedule": float(os.environ.get("REAPER_INTERVAL", "60")),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The worker: whether curated examples that need host access (the Docker socket, host
+# namespaces) may run at all, and extra labels put on everything it creates (the test
+# suite uses them to find and remove what its run made).
+VERIFY_ALLOW_HOST_ACCESS = env_bool("VERIFY_ALLOW_HOST_ACCESS", False)
+VERIFY_EXTRA_LABELS = dict(item.split("=", 1) for item in env_list("VERIFY_EXTRA_LABELS", "") if "=" in item)
+VERIFY_ON_START = env_bool("VERIFY_ON_START", True)

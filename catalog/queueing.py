@@ -1,0 +1,30 @@
+"""Ask for a verification: one live run per example, the Celery wake-up sent only after commit."""
+
+from django.db import IntegrityError, transaction
+
+from catalog.models import Example
+from catalog.verification import Verification
+
+
+def request_verification(example: Example, *, trust: str = "curated") -> tuple[Verification, bool]:
+    """The example's live verification, joined if one is queued or running, else a new one.
+
+    Returns the row and whether it was created. The message is only a wake-up call:
+    if it is lost, the reaper's sweep sends it again; if it comes twice, the claim
+    lets one through.
+    """
+    from worker.tasks import verify_example  # the task module imports models, not the reverse
+
+    live = example.verifications.active().first()
+    if live:
+        return live, False
+    try:
+        with transaction.atomic():
+            verification = Verification.objects.create(
+                example=example, example_hash=example.content_hash, trust=trust
+            )
+    except IntegrityError:
+        # Another request created the live row between our read and our insert: join it.
+        return example.verifications.active().get(), False
+    verify_example.delay_on_commit(verification.pk)
+    return verification, True
