@@ -197,3 +197,5 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 VERIFY_ALLOW_HOST_ACCESS = env_bool("VERIFY_ALLOW_HOST_ACCESS", False)
 VERIFY_EXTRA_LABELS = dict(item.split("=", 1) for item in env_list("VERIFY_EXTRA_LABELS", "") if "=" in item)
 VERIFY_ON_START = env_bool("VERIFY_ON_START", True)
+# How long a claimed verification stays owned without a heartbeat; heartbeats come 4 times as often.
+VERIFY_LEASE_SECONDS = float(os.environ.get("VERIFY_LEASE_SECONDS", "60"))

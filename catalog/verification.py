@@ -7,13 +7,17 @@ was taken over can never overwrite the newer attempt's result.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Now
 from django.utils import timezone
 
-LEASE = timedelta(seconds=60)
 LOG_LIMIT = 256 * 1024
+
+
+def lease_length() -> timedelta:
+    return timedelta(seconds=settings.VERIFY_LEASE_SECONDS)
 
 
 class VerificationQuerySet(models.QuerySet):
@@ -127,14 +131,14 @@ class Verification(models.Model):
     # --- the claim and the fenced writes; each is one UPDATE and says whether it won ---
 
     @classmethod
-    def claim(cls, pk: int, worker: str, lease: timedelta = LEASE) -> int | None:
+    def claim(cls, pk: int, worker: str) -> int | None:
         """Take the row for a new attempt; returns that attempt, or None if another worker has it."""
         claimable = Q(state=cls.State.QUEUED) | Q(state__in=cls.CLAIMED_STATES, lease_expires_at__lt=Now())
         won = cls.objects.filter(claimable, pk=pk, attempt__lt=F("max_attempts")).update(
             state=cls.State.BUILDING,
             attempt=F("attempt") + 1,
             lease_owner=worker,
-            lease_expires_at=Now() + lease,
+            lease_expires_at=Now() + lease_length(),
             heartbeat_at=Now(),
             started_at=Now(),
             log="",
@@ -144,10 +148,12 @@ class Verification(models.Model):
         return cls.objects.filter(pk=pk, lease_owner=worker).values_list("attempt", flat=True).first()
 
     @classmethod
-    def heartbeat(cls, pk: int, attempt: int, lease: timedelta = LEASE) -> bool:
+    def heartbeat(cls, pk: int, attempt: int) -> bool:
         """Extend the lease; False means the attempt was taken over and must stop."""
         return bool(
-            cls.objects.fenced(pk, attempt).update(lease_expires_at=Now() + lease, heartbeat_at=Now())
+            cls.objects.fenced(pk, attempt).update(
+                lease_expires_at=Now() + lease_length(), heartbeat_at=Now()
+            )
         )
 
     @classmethod

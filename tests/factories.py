@@ -6,8 +6,8 @@ import yaml
 
 from catalog.content.taxonomy import SECTIONS
 
-BASES = {"bases": [{"image": "busybox:1.36", "purpose": "tests", "offline": {"recipe": "busybox-static"}}]}
-DOCKERFILE = 'FROM busybox:1.36\nCOPY hello.sh /hello.sh\nENTRYPOINT ["/hello.sh"]\n'
+BASES = {"bases": [{"image": "busybox:1.35", "purpose": "tests", "offline": {"recipe": "busybox-static"}}]}
+DOCKERFILE = 'FROM busybox:1.35\nCOPY hello.sh /hello.sh\nENTRYPOINT ["/hello.sh"]\n'
 SCRIPT = "#!/bin/sh\necho hello from the example\n"
 
 

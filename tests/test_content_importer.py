@@ -169,7 +169,7 @@ def test_from_must_name_a_declared_base(tmp_path):
     factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", files=files)
     found = problems(tmp_path)
     assert found == [
-        "pattern-0/examples/hello/Dockerfile: FROM: '127.0.0.1:5000/evil' is not in bases.yaml (busybox:1.36)"
+        "pattern-0/examples/hello/Dockerfile: FROM: '127.0.0.1:5000/evil' is not in bases.yaml (busybox:1.35)"
     ]
 
 

@@ -31,7 +31,7 @@ def test_hostile_markup_comes_out_inert(payload):
 def test_markdown_features_are_kept():
     text = (
         "## Problem\n\nSome *text* with [a link](https://example.org/).\n\n"
-        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```dockerfile\nFROM busybox:1.36\n```\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```dockerfile\nFROM busybox:1.35\n```\n"
     )
     html, toc = render_markdown(text)
     assert '<h2 id="problem">Problem</h2>' in html
@@ -42,7 +42,7 @@ def test_markdown_features_are_kept():
 
 
 def test_code_in_files_is_escaped_and_lines_are_wrapped():
-    html, language = highlight_file("Dockerfile", 'FROM busybox:1.36\nRUN echo "</pre><script>x</script>"\n')
+    html, language = highlight_file("Dockerfile", 'FROM busybox:1.35\nRUN echo "</pre><script>x</script>"\n')
     assert language == "docker"
     assert "<script>" not in html and "&lt;/pre&gt;" in html
     assert html.count('<span class="line">') == 2

@@ -31,7 +31,7 @@ BODY_ATTACKS = "\n\n".join(
         "A harmless paragraph after the attacks.",
     ]
 )
-DOCKERFILE_ATTACK = "FROM busybox:1.36\n# </pre><script>alert(1)</script>\nCOPY hello.sh /hello.sh\n"
+DOCKERFILE_ATTACK = "FROM busybox:1.35\n# </pre><script>alert(1)</script>\nCOPY hello.sh /hello.sh\n"
 
 
 @pytest.fixture(autouse=True)

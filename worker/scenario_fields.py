@@ -166,6 +166,13 @@ class Checker:
             return value
         return self.namespace(value)
 
+    def host_access(self, value):
+        # What one run step uses of the host; the scenario must also declare it in host_access.
+        values = [value] if isinstance(value, str) else value
+        if isinstance(values, list) and values and all(v in HOST_ACCESS for v in values):
+            return values
+        return self.fail(f"expected a list among {', '.join(sorted(HOST_ACCESS))}")
+
     def namespace(self, value):
         joined = isinstance(value, str) and value.startswith("container:")
         if joined and value.removeprefix("container:") in self.parser.containers:
@@ -250,6 +257,7 @@ RUN_PARAMS = {
     "tmpfs": "abs_paths",
     "mem_limit": "size",
     "timeout": "duration",
+    "host_access": "host_access",
 }
 EXIT_EXPECT = {
     "exit_code": "integer",

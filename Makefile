@@ -1,0 +1,81 @@
+# The README's commands: `make run` serves the catalog, `make test` runs the whole suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+# Steps depend on each other's side effects (services before venv, venv before tests).
+.NOTPARALLEL:
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+# What the suite talks to; .ci/services.sh makes these answer.
+REDIS_URL := redis://127.0.0.1:6390/0
+TEST_DATABASE_URL := postgres://catalog:catalog@127.0.0.1:5432/catalog
+CHROMIUM_PATH := /usr/bin/chromium
+# The suite keeps its SQLite files, cache and broker folders in var/test, away from `make run`'s.
+TEST_ENV := REDIS_URL=$(REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) \
+	CHROMIUM_PATH=$(CHROMIUM_PATH) DEBUG=true CATALOG_VAR_DIR=$(CURDIR)/var/test
+
+# CI has 90 minutes and we promise 45: these bound each pytest run, and a test that hangs
+# for 5 minutes gets its stack dumped so the log says where.
+SQLITE_SUITE_TIMEOUT ?= 25m
+POSTGRES_SUITE_TIMEOUT ?= 12m
+PYTEST := $(BIN)/python -m pytest -o faulthandler_timeout=300
+
+.PHONY: run test venv services bases lint clean
+
+# Without an engine the site still serves; verifications wait until one answers.
+run: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sync_patterns
+	@$(BIN)/python manage.py provision_bases \
+		|| echo "warning: base images are not provisioned; examples cannot be verified yet" >&2
+	$(BIN)/python manage.py runsite --port $(PORT)
+
+# The offline base images: built once from Debian packages, reused afterwards.
+bases: venv
+	$(TEST_ENV) $(BIN)/python manage.py provision_bases
+
+venv: $(STAMP)
+
+# Re-install only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || PYTHON=$(PYTHON) .ci/services.sh python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+services:
+	@PYTHON=$(PYTHON) .ci/services.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# pytest exits 5 when it collected nothing: say so loudly, it is a failure, not a pass.
+# --foreground keeps pytest in the terminal's process group, so Ctrl-C still reaches it.
+define run_pytest
+(rc=0; $(TEST_ENV) $(1) timeout --foreground --kill-after=30s $(2) $(PYTEST) $(3) || rc=$$?; \
+if [ $$rc = 5 ]; then echo "FAILED: pytest $(or $(3),(whole suite)) collected no tests" >&2; fi; \
+if [ $$rc = 124 ]; then echo "FAILED: pytest $(or $(3),(whole suite)) ran over $(2)" >&2; fi; \
+exit $$rc)
+endef
+
+# Both passes run even when the first fails, so one CI run reports every failure.
+test: services venv bases
+	$(BIN)/ruff check .
+	@sqlite=0; postgres=0; \
+	echo "== whole suite on SQLite"; \
+	$(call run_pytest,,$(SQLITE_SUITE_TIMEOUT),) || sqlite=$$?; \
+	echo "== database tests on PostgreSQL"; \
+	$(call run_pytest,DATABASE_URL=$(TEST_DATABASE_URL),$(POSTGRES_SUITE_TIMEOUT),-m django_db) \
+		|| postgres=$$?; \
+	echo "== SQLite pass: exit $$sqlite, PostgreSQL pass: exit $$postgres"; \
+	[ $$sqlite = 0 ] && [ $$postgres = 0 ]
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,86 @@
+"""`manage.py runsite` for real: the site answers, the worker comes up, SIGTERM stops everything."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_processes import all_gone
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in map(int, children.read_text().split()):
+            found += [child, *descendants(child)]
+    return found
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_until(condition, timeout: float, what: str, site: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if site.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{what} (runsite exit code {site.poll()}); it printed:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def site_env(tmp_path) -> dict[str, str]:
+    """`make run`'s embedded defaults (SQLite, filesystem broker), all under a temporary var/."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL"}}
+    env.pop("CELERY_BROKER_URL", None)
+    env.update(CATALOG_VAR_DIR=str(tmp_path / "var"), DEBUG="true", PYTHONUNBUFFERED="1")
+    return env
+
+
+def test_runsite_serves_runs_a_worker_and_stops_cleanly_on_sigterm(site_env, tmp_path):
+    port = free_port()
+    log = tmp_path / "runsite.log"
+    with log.open("wb") as out:
+        site = subprocess.Popen(
+            [sys.executable, "manage.py", "runsite", "--port", str(port)],
+            cwd=REPO,
+            env=site_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    family: list[int] = []
+    try:
+        healthy = f"http://127.0.0.1:{port}/healthz"
+        wait_until(lambda: answers(healthy), 60, "no answer from /healthz", site, log)
+        wait_until(lambda: " ready." in log.read_text(), 60, "no Celery worker ready", site, log)
+        assert f"Catalog running at http://127.0.0.1:{port}/" in log.read_text()
+        family = descendants(site.pid)
+        assert len(family) >= 2  # runserver, the Celery worker and its pool/beat processes
+
+        site.send_signal(signal.SIGTERM)
+        assert site.wait(timeout=20) == 0, log.read_text()
+        assert all_gone(family), f"left running: {[pid for pid in family if Path(f'/proc/{pid}').exists()]}"
+    finally:
+        for pid in [site.pid, *family]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        site.wait(timeout=5)

@@ -1,0 +1,249 @@
+"""Build one image with the classic builder from an in-memory context, reading its stream live.
+
+docker-py's `api.build()` hides the HTTP response, so a stuck build could only be
+given an inactivity timeout. We make the same request ourselves, keep the response,
+and shut its socket down at the deadline: the engine cancels a build whose client
+has gone (and removes its container, forcerm), which is exactly what we want.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+import docker
+import requests
+import urllib3.exceptions
+from docker.errors import APIError
+
+from worker.engine import EngineUnavailable, engine_errors, label_filters
+from worker.results import OUTPUT_LIMIT, BuildResult, BuildStepResult, CappedLog
+
+BUILD_MEMORY = 1024**3
+BUILD_CPU_SHARES = 512
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_STAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_EMITTED_LINES = 400  # a live log shows at most this many lines of one build's output
+
+
+class BuildStream:
+    """Turns the engine's stream chunks into lines, steps, cache hits and the error."""
+
+    def __init__(self, on_line: Callable[[str], None]):
+        self.on_line = on_line
+        self.log = CappedLog()
+        self.steps: list[BuildStepResult] = []
+        self.image_id = ""
+        self.error = ""
+        self.exit_code: int | None = None
+        self.failed_instruction = ""
+        self._partial = ""
+        self._emitted = 0
+
+    def feed(self, event: Mapping) -> None:
+        if "stream" in event:
+            self._text(str(event["stream"]))
+        elif "errorDetail" in event or "error" in event:
+            detail = event.get("errorDetail") or {}
+            self.error = str(detail.get("message") or event.get("error") or "the build failed")
+            code = detail.get("code")
+            self.exit_code = code if isinstance(code, int) else None
+            self.failed_instruction = self.steps[-1].instruction if self.steps else ""
+            self._text(f"ERROR: {self.error}\n")
+        elif isinstance(event.get("aux"), dict) and "ID" in event["aux"]:
+            self.image_id = str(event["aux"]["ID"])  # one per stage; the last one is the image
+        elif "status" in event:
+            self._text(f"{event['status']}\n")
+
+    def finish(self) -> None:
+        if self._partial:
+            self._line(self._partial)
+            self._partial = ""
+
+    def _text(self, text: str) -> None:
+        self.log.add(text)
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            self._line(line)
+
+    def _line(self, line: str) -> None:
+        step = _STEP.match(line)
+        if step:
+            self.steps.append(BuildStepResult(int(step.group(1)), step.group(3).strip(), False))
+        elif line.startswith("Successfully built ") and not self.image_id:
+            self.image_id = line.split()[-1]  # engines that send no aux ID
+        elif line.strip() == "---> Using cache" and self.steps:
+            last = self.steps[-1]
+            self.steps[-1] = BuildStepResult(last.number, last.instruction, True)
+        if self._emitted < _EMITTED_LINES:
+            self._emitted += 1
+            self.on_line(line if self._emitted < _EMITTED_LINES else "(more build output in the build log)")
+
+
+def build_image(
+    client: docker.DockerClient,
+    *,
+    image_name: str,
+    context: bytes,
+    dockerfile: str,
+    tag: str,
+    labels: Mapping[str, str],
+    deadline: float,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    nocache: bool = False,
+    on_line: Callable[[str], None] = lambda line: None,
+) -> BuildResult:
+    """Build and tag one image before `deadline` (time.monotonic()); never pulls.
+
+    Raises EngineUnavailable when the engine cannot be reached; every other outcome,
+    including a malformed Dockerfile (HTTP 400), is a BuildResult.
+    """
+    for name, value in (build_args or {}).items():
+        if not _NAME.match(name) or "\x00" in value:
+            raise ValueError(f"build argument {name!r} is not a plain name and value")
+    if target is not None and not _STAGE.match(target):
+        raise ValueError(f"target {target!r} is not a stage name")
+    api = client.api
+    params = {
+        "t": tag,
+        "dockerfile": dockerfile,
+        "rm": True,
+        "forcerm": True,
+        "pull": False,
+        "nocache": nocache,
+        "networkmode": "none",
+        "memory": BUILD_MEMORY,
+        "memswap": BUILD_MEMORY,
+        "cpushares": BUILD_CPU_SHARES,
+        "shmsize": 64 * 1024 * 1024,
+        "labels": json.dumps(dict(labels)),
+    }
+    if target:
+        params["target"] = target
+    if build_args:
+        params["buildargs"] = json.dumps(dict(build_args))
+    started = time.monotonic()
+    stream = BuildStream(on_line)
+    # No X-Registry-Config header (docker-py would send the worker's credentials) and no proxy args.
+    headers = {"Content-Type": "application/tar"}
+    stop = _Stop()
+    with engine_errors():
+        response = api._post(
+            api._url("/build"),
+            data=context,
+            params=params,
+            headers=headers,
+            stream=True,
+            # A backstop only: the watchdog below ends the build at its deadline.
+            timeout=(10, max(1.0, deadline - time.monotonic()) + 30),
+        )
+    try:
+        if response.status_code >= 400:
+            return _refused(image_name, tag, response, started)
+        watchdog = threading.Timer(
+            max(0.0, deadline - time.monotonic()), stop.fire, args=(response, "deadline")
+        )
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            for event in api._stream_helper(response, decode=True):
+                stream.feed(event)
+                if stream.log.total > OUTPUT_LIMIT:
+                    stop.fire(response, "output")
+                    break
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+            if not stop.reason:
+                raise EngineUnavailable(f"the build stream broke: {error}") from error
+        finally:
+            watchdog.cancel()
+    finally:
+        response.close()
+    stream.finish()
+    return _result(image_name, tag, stream, stop.reason, time.monotonic() - started)
+
+
+class _Stop:
+    """Why the runner ended a build early, and the act of ending it."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+
+    def fire(self, response: requests.Response, reason: str) -> None:
+        self.reason = self.reason or reason
+        try:
+            # shutdown, not close: it wakes the blocked reader and the engine sees the client go.
+            response.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)
+        except (AttributeError, OSError):
+            response.close()
+
+
+def _refused(image_name: str, tag: str, response: requests.Response, started: float) -> BuildResult:
+    """HTTP 4xx before any step ran: the engine could not parse the Dockerfile. 5xx is the engine's fault."""
+    try:
+        message = str(response.json().get("message", ""))
+    except ValueError:
+        message = response.text[:2000]
+    if response.status_code >= 500:
+        raise APIError(message, response=response, explanation=message)
+    log = CappedLog()
+    log.add(message)
+    return BuildResult(
+        image_name=image_name,
+        image_id="",
+        ok=False,
+        steps=(),
+        log=log.text(),
+        error=message,
+        exit_code=None,
+        duration=time.monotonic() - started,
+        reason="INVALID_DOCKERFILE",
+        tag=tag,
+    )
+
+
+def _result(image_name: str, tag: str, stream: BuildStream, stopped: str, duration: float) -> BuildResult:
+    if stopped == "deadline":
+        reason, error = "BUILD_TIMEOUT", stream.error or "the build ran past its deadline and was cancelled"
+    elif stopped == "output":
+        reason, error = (
+            "OUTPUT_LIMIT",
+            f"the build printed more than {OUTPUT_LIMIT // 1024} KiB and was cancelled",
+        )
+    elif stream.error or not stream.image_id:
+        reason, error = "BUILD_FAILED", stream.error or "the engine reported no image"
+    else:
+        reason, error = "", ""
+    failed = stream.failed_instruction or (stream.steps[-1].instruction if reason and stream.steps else "")
+    return BuildResult(
+        image_name=image_name,
+        image_id=stream.image_id if not reason else "",
+        ok=not reason,
+        steps=tuple(stream.steps),
+        log=stream.log.text(),
+        error=error,
+        exit_code=stream.exit_code,
+        duration=duration,
+        reason=reason,
+        failed_instruction=failed,
+        tag=tag,
+    )
+
+
+def remove_images(client: docker.DockerClient, labels: Mapping[str, str]) -> int:
+    """Remove every image carrying all these labels (runs keep their images; this is the caller's job)."""
+    removed = 0
+    with engine_errors():
+        for image in client.images.list(filters=label_filters(labels)):
+            try:
+                client.images.remove(image.id, force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass  # already gone with an image it belonged to
+    return removed

@@ -1,0 +1,225 @@
+"""The sandbox policy: what untrusted Dockerfiles and contexts may hold, and run arguments per trust level.
+
+Curated examples (reviewed like code in patterns/) and untrusted ones (submitted
+through the site) share one runner; only this module says how far each is trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from docker.types import LogConfig, Ulimit
+
+from worker.build_context import Files, parse_dockerfile, safe_path
+
+TRUST_LEVELS = ("curated", "untrusted")
+BASES_FILE = Path(__file__).resolve().parent.parent / "patterns" / "bases.yaml"
+DOCKERFILE_MAX = 64 * 1024
+CONTEXT_FILES_MAX = 50
+CONTEXT_FILE_MAX = 256 * 1024
+CONTEXT_TOTAL_MAX = 1024 * 1024
+INSTRUCTIONS = {
+    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+    "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+}  # fmt: skip
+_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.I)
+_WORDS = re.compile(r'[^\s\[\]",]+')  # words of both the shell and the JSON form
+NOBODY = "65534:65534"
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int  # 0 when the finding is about the context, not a Dockerfile line
+    message: str
+
+
+def load_allowed_bases(path: Path = BASES_FILE) -> frozenset[str]:
+    """The base images patterns/bases.yaml lists: the only FROM an untrusted Dockerfile may name."""
+    data = yaml.safe_load(path.read_text()) or {}
+    return frozenset(str(base["image"]) for base in data.get("bases", []))
+
+
+def check_dockerfile(text: str, allowed_bases: Collection[str]) -> list[Finding]:
+    """Everything in an untrusted Dockerfile that could make the engine fetch, pull or run more than it says.
+
+    The daemon fetches `ADD <url>` and registry references even with the build's
+    network off, and `# syntax=` would pull a frontend image; so they never reach it.
+    """
+    if len(text.encode()) > DOCKERFILE_MAX:
+        return [Finding(0, f"the Dockerfile is larger than {DOCKERFILE_MAX // 1024} KiB")]
+    if "\x00" in text:
+        return [Finding(0, "the Dockerfile holds a NUL character")]
+    dockerfile = parse_dockerfile(text)
+    findings = [
+        Finding(line, f"parser directive '# {name}=' is not allowed")
+        for line, name, _ in dockerfile.directives
+    ]
+    if not dockerfile.instructions:
+        findings.append(Finding(0, "the Dockerfile has no instructions"))
+    stages: list[str] = []
+    for instruction in dockerfile.instructions:
+        line, keyword, args = instruction.line, instruction.keyword, instruction.args
+        if keyword not in INSTRUCTIONS:
+            findings.append(Finding(line, f"unknown instruction {keyword}"))
+        elif keyword == "ONBUILD":
+            findings.append(Finding(line, "ONBUILD is not allowed: it runs in images built later"))
+        elif keyword == "FROM":
+            words = args.split()
+            ref = words[0] if words else ""
+            if any(flag.startswith("--platform") for flag in instruction.flags):
+                findings.append(Finding(line, "FROM --platform is not allowed"))
+            problem = _image_problem(ref, stages, allowed_bases, allow_scratch=True)
+            if problem:
+                findings.append(Finding(line, problem))
+            stages.append(words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else "")
+        elif keyword == "ADD" and any(_REMOTE.match(word) for word in _WORDS.findall(args)):
+            findings.append(Finding(line, "ADD of a URL or a git repository is not allowed"))
+        elif keyword == "COPY":
+            for flag in instruction.flags:
+                if flag.startswith("--from="):
+                    problem = _copy_from_problem(flag.split("=", 1)[1], stages, allowed_bases)
+                    if problem:
+                        findings.append(Finding(line, problem))
+    return findings
+
+
+def _copy_from_problem(ref: str, stages: list[str], allowed: Collection[str]) -> str | None:
+    if ref.isdigit():
+        # Stage numbers count from 0; the current stage is the last one seen.
+        return None if int(ref) < len(stages) - 1 else f"COPY --from={ref} names no earlier stage"
+    return _image_problem(ref, stages, allowed, allow_scratch=False)
+
+
+def _image_problem(
+    ref: str, stages: list[str], allowed: Collection[str], *, allow_scratch: bool
+) -> str | None:
+    if not ref:
+        return "FROM names no image"
+    if "$" in ref:
+        return f"{ref!r}: variables are not allowed in image references"
+    if ref.lower() in stages:
+        return None
+    if allow_scratch and ref == "scratch":
+        return None
+    first = ref.split("/", 1)[0]
+    if "/" in ref and ("." in first or ":" in first or first == "localhost"):
+        return f"{ref!r} names a registry host; images come only from the local allow-list"
+    if ref not in allowed:
+        return f"{ref!r} is not an allowed base image ({', '.join(sorted(allowed)) or 'none'})"
+    return None
+
+
+def check_context(files: Files) -> list[Finding]:
+    """Limits on an untrusted build context: few, small files with plain relative names."""
+    findings = []
+    if len(files) > CONTEXT_FILES_MAX:
+        findings.append(Finding(0, f"{len(files)} files; at most {CONTEXT_FILES_MAX} are allowed"))
+    total = 0
+    for path, (content, _) in files.items():
+        total += len(content)
+        if not safe_path(path):
+            findings.append(Finding(0, f"{path!r}: names may use only A-Z a-z 0-9 . _ - and /, no '..'"))
+        if len(content) > CONTEXT_FILE_MAX:
+            findings.append(Finding(0, f"{path!r} is larger than {CONTEXT_FILE_MAX // 1024} KiB"))
+    if total > CONTEXT_TOTAL_MAX:
+        findings.append(Finding(0, f"the files hold {total} bytes; at most {CONTEXT_TOTAL_MAX} are allowed"))
+    return findings
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    """Limits and privileges of every container a scenario starts, for one trust level."""
+
+    trust: str
+    cap_add: tuple[str, ...]
+    pids_limit: int
+    memory: int  # default memory limit, bytes; also swap, so there is none
+    memory_max: int  # the most a step's mem_limit may ask for
+    nano_cpus: int
+    read_only: bool  # forced for every container, whatever the step says
+    volumes_as_tmpfs: bool  # cover VOLUME paths with tmpfs (True) or labelled named volumes (False)
+    default_user: str | None  # used when neither the step nor the image names a user
+    host_access: bool  # may steps use host namespaces or the socket at all
+
+
+# Curated examples drop every capability and get back only what an ordinary root process
+# in a reviewed example uses: file ownership and permission overrides, switching to another
+# user (entrypoints that drop privileges), signalling its own children, binding ports < 1024.
+# A non-root process never holds these: no-new-privileges keeps setuid binaries from regaining them.
+CURATED_CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL", "NET_BIND_SERVICE")
+MIB = 1024 * 1024
+POLICIES = {
+    "curated": RunPolicy(
+        "curated", CURATED_CAPS, 256, 512 * MIB, 1024 * MIB, 10**9, False, False, None, True
+    ),
+    "untrusted": RunPolicy("untrusted", (), 128, 512 * MIB, 512 * MIB, 10**9, True, True, NOBODY, False),
+}
+TMPFS_OPTIONS = "rw,nosuid,nodev,size=64m"
+UNTRUSTED_TMP = "rw,nosuid,nodev,noexec,size=64m"
+VOLUME_TMPFS = "rw,nosuid,nodev,size=16m"
+
+
+def run_policy(trust: str) -> RunPolicy:
+    if trust not in POLICIES:
+        raise ValueError(f"unknown trust level {trust!r}; expected one of {', '.join(TRUST_LEVELS)}")
+    return POLICIES[trust]
+
+
+def hardened_arguments(
+    policy: RunPolicy,
+    image_config: Mapping,
+    *,
+    user: str | None = None,
+    read_only: bool = False,
+    tmpfs: Collection[str] = (),
+    mem_limit: int | None = None,
+    covered: Collection[str] = (),
+) -> dict:
+    """docker-py `containers.create` arguments for limits, privileges and the root filesystem.
+
+    `covered` are paths a named volume or another container's volumes already occupy;
+    VOLUME paths not covered get a tmpfs when the policy says so (the caller creates
+    named volumes otherwise), since anonymous volumes escape read_only and size caps.
+    """
+    memory = min(mem_limit or policy.memory, policy.memory_max)
+    mounts = {path: TMPFS_OPTIONS for path in tmpfs}
+    if policy.read_only:
+        mounts.setdefault("/tmp", UNTRUSTED_TMP)
+    if policy.volumes_as_tmpfs:
+        for path in uncovered_volumes(image_config, [*covered, *mounts]):
+            mounts[path] = VOLUME_TMPFS
+    ulimits = [Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="core", soft=0, hard=0)]
+    if policy.trust == "untrusted":
+        ulimits.append(Ulimit(name="fsize", soft=64 * MIB, hard=64 * MIB))
+    arguments = {
+        "cap_drop": ["ALL"],
+        "cap_add": list(policy.cap_add) or None,
+        "security_opt": ["no-new-privileges:true"],
+        "privileged": False,
+        "pids_limit": policy.pids_limit,
+        "mem_limit": memory,
+        "memswap_limit": memory,
+        "nano_cpus": policy.nano_cpus,
+        "shm_size": "64m",
+        "ulimits": ulimits,
+        "log_config": LogConfig(type="json-file", config={"max-size": "4m", "max-file": "1"}),
+        "read_only": policy.read_only or read_only,
+        "tmpfs": mounts or None,
+        "use_config_proxy": False,
+    }
+    chosen = user or image_config.get("User") or policy.default_user
+    if chosen:
+        arguments["user"] = chosen
+    return arguments
+
+
+def uncovered_volumes(image_config: Mapping, covered: Collection[str]) -> list[str]:
+    """The image's VOLUME paths that nothing else is mounted on."""
+    taken = {path.rstrip("/") or "/" for path in covered}
+    return [
+        path for path in sorted(image_config.get("Volumes") or {}) if (path.rstrip("/") or "/") not in taken
+    ]

@@ -1,0 +1,72 @@
+"""Remove what the worker labelled and no live attempt owns: containers, volumes, networks, images."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import docker
+from docker.errors import APIError, NotFound
+
+OWNER_LABEL = "catalog.owner"
+VERIFICATION_LABEL = "catalog.verification"
+ATTEMPT_LABEL = "catalog.attempt"
+
+
+@dataclass(frozen=True)
+class ReapReport:
+    containers: int = 0
+    volumes: int = 0
+    networks: int = 0
+    images: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.containers + self.volumes + self.networks + self.images
+
+
+def owner_of(labels: dict) -> tuple[int, int] | None:
+    try:
+        return int(labels[VERIFICATION_LABEL]), int(labels[ATTEMPT_LABEL])
+    except (KeyError, ValueError):
+        return None
+
+
+def reap(
+    client: docker.DockerClient,
+    live_attempts: Iterable[tuple[int, int]],
+    kept_verifications: Iterable[int],
+    owner: str = "worker",
+) -> ReapReport:
+    """Remove resources labelled by `owner` unless a live attempt (or a kept result) owns them.
+
+    Only what carries our owner label is ever looked at, so nothing made by anyone
+    else can be removed.
+    """
+    live = set(live_attempts)
+    kept = set(kept_verifications)
+    selector = {"label": f"{OWNER_LABEL}={owner}"}
+    counts = {"containers": 0, "volumes": 0, "networks": 0, "images": 0}
+    for container in client.containers.list(all=True, filters=selector):
+        if owner_of(container.labels) not in live:
+            counts["containers"] += _remove(container.remove, force=True, v=True)
+    for network in client.networks.list(filters=selector):
+        if owner_of(network.attrs.get("Labels") or {}) not in live:
+            counts["networks"] += _remove(network.remove)
+    for volume in client.volumes.list(filters=selector):
+        if owner_of(volume.attrs.get("Labels") or {}) not in live:
+            counts["volumes"] += _remove(volume.remove, force=True)
+    for image in client.images.list(filters=selector):
+        verification = (owner_of(image.labels) or (None, None))[0]
+        attempt_live = any(pk == verification for pk, _ in live)
+        if verification not in kept and not attempt_live:
+            counts["images"] += _remove(client.images.remove, image.id, force=True)
+    return ReapReport(**counts)
+
+
+def _remove(remove, *args, **kwargs) -> int:
+    try:
+        remove(*args, **kwargs)
+    except NotFound:
+        return 0  # someone else removed it first: the outcome we wanted
+    except APIError:
+        return 0  # in use by a live container; the next pass tries again
+    return 1

@@ -1,0 +1,269 @@
+"""Run one example's scenario on the engine: refuse what the policy forbids, run the steps, report it all."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Collection, Mapping
+
+import docker
+from docker.errors import APIError
+
+from worker.build_context import safe_path
+from worker.engine import EngineUnavailable, checked_labels, engine_errors, engine_info
+from worker.policy import RunPolicy, check_context, check_dockerfile, load_allowed_bases, run_policy
+from worker.results import CappedLog, Check, ScenarioResult, StepReport, capped_text
+from worker.scenario import Scenario
+from worker.step_context import RunContext, StepFailure, StepOutcome
+from worker.step_images import compare, facts_of, image_id
+from worker.steps import describe, execute_step, failed
+
+log = logging.getLogger(__name__)
+
+
+def run_scenario(
+    client: docker.DockerClient,
+    scenario: Scenario,
+    files: Mapping[str, tuple[bytes, bool]],
+    labels: Mapping[str, str],
+    *,
+    trust: str = "curated",
+    allow_host_access: bool = False,
+    on_event: Callable[[str], None] | None = None,
+    nocache: bool = False,
+    allowed_bases: Collection[str] | None = None,
+) -> ScenarioResult:
+    """Build the example's images, run its steps in order, judge every expectation.
+
+    Everything the run creates carries `labels` plus a per-run label, and is removed
+    before returning (images excepted: see builder.remove_images). EngineUnavailable
+    and exceptions raised by `on_event` propagate; every other problem is a result.
+    `allowed_bases` is the FROM allow-list for untrusted examples (default: bases.yaml).
+    """
+    started = time.monotonic()
+    policy, labels = run_policy(trust), checked_labels(labels)
+    emit = _Emitter(on_event)
+    try:
+        refusal = refuse(scenario, files, policy, allow_host_access, allowed_bases)
+        if refusal:
+            emit(f"refused: {refusal[1]}")
+            reports = tuple(
+                StepReport(i, s.action, describe(s), "not run") for i, s in enumerate(scenario.steps)
+            )
+            took = time.monotonic() - started
+            return ScenarioResult("failed", *refusal, steps=reports, log=emit.log.text(), duration=took)
+        engine = engine_info(client)
+        platform = f"{engine['os']}/{engine['arch']}"
+        emit(f"engine {engine['version']} (API {engine['api_version']}, {platform}), trust {trust}")
+        ctx = RunContext(
+            client,
+            scenario,
+            files,
+            labels,
+            policy,
+            deadline=started + scenario.timeout,
+            emit=emit,
+            nocache=nocache,
+        )
+        tally = _Tally()
+        try:
+            try:
+                with engine_errors():
+                    run_steps(ctx, tally)
+                    collect_facts(ctx)
+            finally:
+                problems = ctx.cleanup()
+                emit.quietly(
+                    f"cleanup: could not remove {'; '.join(problems)}" if problems else "cleanup: done"
+                )
+        except (EngineUnavailable, _CallbackError):
+            raise
+        except Exception as error:  # a bug of ours must not leave the verification hanging
+            log.exception("scenario runner failed")
+            tally.stop("INFRA", f"internal error in the runner: {type(error).__name__}: {error}")
+        return tally.result(ctx, engine, emit, time.monotonic() - started)
+    except _CallbackError as wrapped:
+        raise wrapped.error from None
+
+
+def refuse(
+    scenario: Scenario,
+    files: Mapping[str, tuple[bytes, bool]],
+    policy: RunPolicy,
+    allow_host_access: bool,
+    allowed_bases: Collection[str] | None,
+) -> tuple[str, str] | None:
+    """Why the scenario must not reach the engine at all, as (failure reason, detail); None if it may."""
+    used = {kind for step in scenario.steps for kind in step.params.get("host_access", [])}
+    if used - set(scenario.host_access):
+        return "POLICY_REJECTED", f"steps use host access not declared in host_access: {sorted(used)}"
+    if scenario.host_access:
+        needed = ", ".join(scenario.host_access)
+        if not policy.host_access:
+            return (
+                "POLICY_REJECTED",
+                f"the example asks for host access ({needed}); untrusted examples never get it",
+            )
+        if not allow_host_access:
+            return (
+                "HOST_ACCESS_DISABLED",
+                f"the example needs host access ({needed}); this worker does not allow it",
+            )
+    missing = sorted({spec.dockerfile for spec in scenario.images} - set(files))
+    if missing:
+        return "POLICY_REJECTED", f"Dockerfile(s) not among the example's files: {', '.join(missing)}"
+    if policy.trust == "curated":
+        unsafe = [path for path in files if not safe_path(path)]
+        return ("POLICY_REJECTED", f"unsafe file names: {unsafe}") if unsafe else None
+    findings = [finding.message for finding in check_context(files)]
+    bases = load_allowed_bases() if allowed_bases is None else allowed_bases
+    for dockerfile in sorted({spec.dockerfile for spec in scenario.images}):
+        text = files[dockerfile][0].decode("utf-8", errors="replace")
+        findings += [f"{dockerfile} line {f.line}: {f.message}" for f in check_dockerfile(text, bases)]
+    return ("POLICY_REJECTED", "; ".join(findings)) if findings else None
+
+
+def run_steps(ctx: RunContext, tally: _Tally) -> None:
+    steps = ctx.scenario.steps
+    for index, step in enumerate(steps):
+        title = describe(step)
+        if not tally.reason and ctx.remaining() <= 0:
+            tally.stop("RUN_TIMEOUT", f"the scenario's timeout of {ctx.scenario.timeout:.0f} s ran out")
+        if tally.reason:
+            tally.reports.append(StepReport(index, step.action, title, "not run"))
+            continue
+        ctx.emit(f"step {index + 1}/{len(steps)}: {title}")
+        began = time.monotonic()
+        outcome = execute_step(ctx, index, step)
+        flooded = ctx.flooded()
+        if flooded and not outcome.reason:
+            # A background container flooded while this step ran; the reader already killed it.
+            outcome = dataclasses.replace(
+                outcome, reason="OUTPUT_LIMIT", detail=f"container {flooded} printed more than 1 MiB"
+            )
+        tally.record(ctx, index, step.action, title, outcome, time.monotonic() - began)
+    if tally.reason:
+        return
+    for spec in ctx.scenario.images:
+        if spec.name not in ctx.builds:
+            # No step used this image: built anyway, so that its size and layers are recorded.
+            outcome = _guarded(len(steps), "build", lambda name=spec.name: image_id(ctx, name))
+            if outcome.reason:
+                tally.stop(outcome.reason, f"image {spec.name}: {outcome.detail}")
+                return
+    for offset, comparison in enumerate(ctx.scenario.compare):
+        index, title = len(steps) + offset, f"compare {' and '.join(comparison.images)}"
+        began = time.monotonic()
+        outcome = _guarded(index, "compare", lambda c=comparison, i=index: compare(ctx, i, c))
+        tally.record(ctx, index, "compare", title, outcome, time.monotonic() - began)
+        if tally.reason:
+            return
+
+
+def _guarded(index: int, action: str, work: Callable[[], object]) -> StepOutcome:
+    """Work outside the steps (final builds, comparisons) failing the way a step fails."""
+    try:
+        result = work()
+    except StepFailure as failure:
+        return failed(index, action, failure.reason, failure.detail)
+    except APIError as error:
+        return failed(index, action, "INFRA" if error.is_server_error() else "CHECK_FAILED", str(error))
+    return result if isinstance(result, StepOutcome) else StepOutcome()
+
+
+def collect_facts(ctx: RunContext) -> None:
+    """Facts of every image that built, also when the scenario stopped early: sizes help explain failures."""
+    for name, build in list(ctx.builds.items()):
+        if build.ok and name not in ctx.facts:
+            try:
+                facts_of(ctx, name)
+            except (StepFailure, APIError) as error:
+                ctx.emit(f"no facts for image {name}: {error}")
+
+
+@dataclasses.dataclass
+class _Tally:
+    checks: list[Check] = dataclasses.field(default_factory=list)
+    reports: list[StepReport] = dataclasses.field(default_factory=list)
+    reason: str = ""
+    detail: str = ""
+
+    def stop(self, reason: str, detail: str) -> None:
+        if not self.reason:
+            self.reason, self.detail = reason, detail
+
+    def record(
+        self, ctx: RunContext, index: int, action: str, title: str, outcome: StepOutcome, took: float
+    ) -> None:
+        self.checks.extend(outcome.checks)
+        passed = all(check.passed for check in outcome.checks)
+        status = "error" if outcome.reason else ("passed" if passed else "failed")
+        detail = outcome.detail or outcome.summary
+        output = capped_text(outcome.output)
+        self.reports.append(StepReport(index, action, title, status, took, detail, output))
+        for check in outcome.checks:
+            mark = "ok  " if check.passed else "FAIL"
+            ctx.emit(f"  {mark} {check.name}: expected {check.expected}, observed {check.observed}")
+        ctx.emit(f"  -> {outcome.summary or status} ({took:.2f} s)")
+        if outcome.reason:
+            self.stop(outcome.reason, f"step {index + 1} ({title}): {outcome.detail}")
+
+    def result(self, ctx: RunContext, engine: dict, emit: _Emitter, duration: float) -> ScenarioResult:
+        failures = [check for check in self.checks if not check.passed]
+        reason = self.reason or ("CHECK_FAILED" if failures else "")
+        if self.detail:
+            detail = self.detail
+        elif failures:
+            first = failures[0]
+            detail = (
+                f"{len(failures)} of {len(self.checks)} checks failed; first: step {first.step_index + 1} "
+                f"{first.name}: expected {first.expected}, observed {first.observed}"
+            )
+        else:
+            detail = f"all {len(self.checks)} checks passed"
+        outcome = "passed" if not reason else ("error" if reason == "INFRA" else "failed")
+        emit.quietly(f"{outcome}{f' ({reason})' if reason else ''}: {detail}")
+        images = {spec.name: ctx.facts[spec.name] for spec in ctx.scenario.images if spec.name in ctx.facts}
+        return ScenarioResult(
+            outcome=outcome,
+            failure_reason=reason,
+            detail=detail,
+            checks=tuple(self.checks),
+            builds=tuple(ctx.build_results),
+            images=images,
+            steps=tuple(self.reports),
+            log=emit.log.text(),
+            duration=duration,
+            engine=engine,
+        )
+
+
+class _CallbackError(Exception):
+    """An exception raised by the caller's on_event: it belongs to the caller, so it is re-raised."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Emitter:
+    """Sends progress lines to the caller and keeps them, capped, as the scenario's log."""
+
+    def __init__(self, on_event: Callable[[str], None] | None):
+        self.on_event = on_event
+        self.log = CappedLog()
+
+    def __call__(self, line: str) -> None:
+        self.log.add(line + "\n")
+        if self.on_event is not None:
+            try:
+                self.on_event(line)
+            except Exception as error:
+                raise _CallbackError(error) from error
+
+    def quietly(self, line: str) -> None:
+        """For cleanup and the summary: a failing on_event must not hide the original outcome."""
+        with contextlib.suppress(_CallbackError):
+            self(line)

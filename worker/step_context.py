@@ -1,0 +1,192 @@
+"""What one scenario run carries from step to step: its engine objects, images, deadline and labels."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+from docker.errors import ImageNotFound, NotFound
+
+from worker.build_context import Files, context_tar, touched
+from worker.engine import engine_errors, label_filters
+from worker.expectations import evaluate
+from worker.policy import RunPolicy
+from worker.results import BuildResult, Check, ImageFacts
+from worker.scenario import Scenario, Step
+from worker.step_output import ContainerOutput
+
+HELPER_IMAGE = "busybox:1.35"  # probes, volume filling and file checks; provisioned like any base
+RUN_LABEL = "catalog.run"
+NEVER_STARTED = ["catalog-never-started"]  # the command of containers that are only created
+RETRY_INTERVAL = 0.5
+_TAG_PART = re.compile(r"^[0-9a-z]+$")
+
+
+class StepFailure(Exception):
+    """A step could not do its job; `reason` is the scenario's failure reason (INFRA, BUILD_FAILED...)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    checks: tuple[Check, ...] = ()
+    reason: str = ""  # set when the step ends the scenario
+    detail: str = ""
+    summary: str = ""  # one line for the live log, e.g. "exit 0 after 0.31 s"
+    output: str = ""  # what the step saw printed (container output, exec output, probe body)
+
+
+@dataclass
+class ContainerHandle:
+    name: str  # as the scenario calls it
+    id: str
+    output: ContainerOutput
+    started: float = field(default_factory=time.monotonic)
+
+
+class RunContext:
+    """The mutable state of one run. Everything the engine creates for it is recorded for the cleanup."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        scenario: Scenario,
+        files: Files,
+        labels: Mapping[str, str],
+        policy: RunPolicy,
+        *,
+        deadline: float,
+        emit: Callable[[str], None],
+        nocache: bool = False,
+    ):
+        self.client, self.scenario, self.policy = client, scenario, policy
+        self.files = dict(files)
+        self.token = uuid.uuid4().hex[:10]
+        # The run label lets the cleanup find what a half-finished call created but never returned.
+        self.labels = {**labels, RUN_LABEL: self.token}
+        # Images outlive the run (the caller removes them by its own labels), and the classic
+        # builder turns every build label into one more step: they get the caller's labels only.
+        self.image_labels = dict(labels)
+        self.deadline, self.emit, self.nocache = deadline, emit, nocache
+        self.builds: dict[str, BuildResult] = {}
+        self.build_results: list[BuildResult] = []
+        self.facts: dict[str, ImageFacts] = {}
+        self.containers: dict[str, ContainerHandle] = {}
+        self.outputs: list[tuple[str, ContainerOutput]] = []
+        self.volumes: dict[str, str] = {}  # scenario name -> engine name
+        self.networks: dict[str, str] = {}
+        self._context: bytes | None = None
+        self._helper_image = ""
+        self._serial = itertools.count(1)
+        verification, attempt = labels.get("catalog.verification", ""), labels.get("catalog.attempt", "")
+        if _TAG_PART.match(verification) and _TAG_PART.match(attempt):
+            self.repository = f"catalog-verify/{verification}-{attempt}"
+        else:
+            self.repository = f"catalog-verify/run-{self.token}"
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def step_deadline(self, seconds: float) -> float:
+        """A step's own deadline, never past the scenario's."""
+        return min(self.deadline, time.monotonic() + seconds)
+
+    def engine_name(self, suffix: str) -> str:
+        return f"cv-{self.token}-{suffix}"
+
+    def helper_name(self, kind: str) -> str:
+        """A fresh engine name for a short-lived helper (probe, volume filler, file check)."""
+        return self.engine_name(f"{kind}-{next(self._serial)}")
+
+    def context(self) -> bytes:
+        if self._context is None:
+            self._context = context_tar(self.files)
+        return self._context
+
+    def touch(self, path: str) -> None:
+        self.files = touched(self.files, path)
+        self._context = None
+
+    def helper_image(self) -> str:
+        """The ID of the helper image; a missing one is the machine's fault, never the example's."""
+        if not self._helper_image:
+            try:
+                with engine_errors():
+                    self._helper_image = self.client.images.get(HELPER_IMAGE).id
+            except ImageNotFound as error:
+                raise StepFailure(
+                    "INFRA", f"the helper image {HELPER_IMAGE} is not on this engine"
+                ) from error
+        return self._helper_image
+
+    def flooded(self) -> str:
+        """The name of a container that printed past the output limit, or ""."""
+        return next((name for name, output in self.outputs if output.exceeded.is_set()), "")
+
+    def cleanup(self) -> list[str]:
+        """Remove this run's containers (with their anonymous volumes), volumes and networks.
+
+        Images stay: the result refers to them and the caller removes them later.
+        Returns what could not be removed; never raises, since it runs in a `finally`.
+        """
+        problems: list[str] = []
+        selector = label_filters({RUN_LABEL: self.token})
+        listings = {  # in this order: containers hold the networks and volumes
+            "container": lambda: self.client.containers.list(all=True, filters=selector),
+            "network": lambda: self.client.networks.list(filters=selector),
+            "volume": lambda: self.client.volumes.list(filters=selector),
+        }
+        for kind, listing in listings.items():
+            try:
+                found = listing()
+            except Exception as error:  # the engine may be the reason we are cleaning up
+                problems.append(f"listing {kind}s: {error}")
+                continue
+            for item in found:
+                try:
+                    _remove(kind, item)
+                except NotFound:
+                    pass
+                except Exception as error:
+                    problems.append(f"{kind} {getattr(item, 'name', item)}: {error}")
+        until = time.monotonic() + 2
+        for _, output in self.outputs:
+            output.join(until - time.monotonic())  # readers end with their containers
+        return problems
+
+
+def _remove(kind: str, item: Any) -> None:
+    if kind == "container":
+        item.remove(force=True, v=True)  # v: anonymous volumes go with it
+    elif kind == "volume":
+        item.remove(force=True)
+    else:
+        item.remove()
+
+
+def retry_until(
+    ctx: RunContext, index: int, step: Step, observe: Callable[[], dict], retry_for: float
+) -> tuple[tuple[Check, ...], dict]:
+    """Observe and judge, again and again until every check passes or retry_for runs out.
+
+    Authors write `retry_for: 10s` instead of a sleep: a server that is up after
+    0.4 s passes after 0.4 s. An observation marked "final" (a timeout, a flood) is not retried.
+    """
+    until = min(ctx.deadline, time.monotonic() + retry_for)
+    while True:
+        observed = observe()
+        checks = tuple(evaluate(index, step.action, step.expect, observed))
+        finished = all(check.passed for check in checks) or observed.get("final")
+        if finished or time.monotonic() + RETRY_INTERVAL >= until:
+            return checks, observed
+        time.sleep(RETRY_INTERVAL)

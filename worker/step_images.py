@@ -1,0 +1,147 @@
+"""Steps about images: build, rebuild after touching a file, inspect one image, compare two."""
+
+from __future__ import annotations
+
+from docker.errors import ImageNotFound
+
+from worker.build_context import Dockerfile, parse_dockerfile
+from worker.builder import build_image
+from worker.engine import engine_errors
+from worker.expectations import evaluate
+from worker.image_facts import collect_image_facts
+from worker.quantities import format_size
+from worker.results import BuildResult, ImageFacts
+from worker.scenario import Comparison, ImageSpec, Step
+from worker.step_context import NEVER_STARTED, RunContext, StepFailure, StepOutcome
+
+BUILD_SECONDS = 600  # a build's own deadline; the scenario's timeout usually ends it sooner
+
+
+def spec_of(ctx: RunContext, name: str) -> ImageSpec:
+    return next(spec for spec in ctx.scenario.images if spec.name == name)
+
+
+def dockerfile_of(ctx: RunContext, spec: ImageSpec) -> Dockerfile:
+    return parse_dockerfile(ctx.files[spec.dockerfile][0].decode("utf-8", errors="replace"))
+
+
+def build_now(ctx: RunContext, name: str) -> BuildResult:
+    """Build an image from the current files and remember the result (the latest build wins)."""
+    spec = spec_of(ctx, name)
+    for ref in dockerfile_of(ctx, spec).external_refs(spec.build_args):
+        try:
+            with engine_errors():
+                ctx.client.images.get(ref)
+        except ImageNotFound as error:
+            # Without a local base the builder would try a registry; the worker never pulls.
+            raise StepFailure("INFRA", f"base image {ref} (image {name}) is not on this engine") from error
+    ctx.emit(f"build {name} from {spec.dockerfile}")
+    try:
+        result = build_image(
+            ctx.client,
+            image_name=name,
+            context=ctx.context(),
+            dockerfile=spec.dockerfile,
+            tag=f"{ctx.repository}:{name}",
+            labels=ctx.image_labels,
+            deadline=ctx.step_deadline(BUILD_SECONDS),
+            target=spec.target,
+            build_args=spec.build_args,
+            nocache=ctx.nocache,
+            on_line=lambda line: ctx.emit(f"  {name}| {line}"),
+        )
+    except ValueError as error:  # a target or build argument that is not plain text
+        raise StepFailure("POLICY_REJECTED", f"image {name}: {error}") from error
+    ctx.builds[name] = result
+    ctx.build_results.append(result)
+    ctx.facts.pop(name, None)
+    cached = sum(step.cached for step in result.steps)
+    state = f"built {result.image_id[7:19]}" if result.ok else f"{result.reason}: {result.error}"
+    ctx.emit(
+        f"build {name}: {state} in {result.duration:.1f} s, {cached}/{len(result.steps)} steps from cache"
+    )
+    return result
+
+
+def failure_detail(result: BuildResult) -> str:
+    where = f" at {result.failed_instruction!r}" if result.failed_instruction else ""
+    code = f" (exit code {result.exit_code})" if result.exit_code is not None else ""
+    return f"image {result.image_name}{where}{code}: {result.error}"
+
+
+def image_id(ctx: RunContext, name: str) -> str:
+    """The ID of an image, built now if no step built it yet; a failed build ends the scenario."""
+    result = ctx.builds.get(name) or build_now(ctx, name)
+    if not result.ok:
+        raise StepFailure(result.reason, failure_detail(result))
+    return result.image_id
+
+
+def facts_of(ctx: RunContext, name: str) -> ImageFacts:
+    if name not in ctx.facts:
+        identifier = image_id(ctx, name)
+        spec = spec_of(ctx, name)
+        base = dockerfile_of(ctx, spec).base_of(spec.target, spec.build_args)
+        ctx.facts[name] = collect_image_facts(
+            ctx.client, name, identifier, tag=ctx.builds[name].tag, base_ref=base
+        )
+    return ctx.facts[name]
+
+
+def build_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
+    if step.action == "rebuild":
+        ctx.touch(step.params["touch"])
+    result = build_now(ctx, step.params["image"])
+    observed = {"build": result, "duration": result.duration, "output": result.log}
+    checks = tuple(evaluate(index, step.action, step.expect, observed))
+    reason = detail = ""
+    # An example may show a build that fails; running out of time or output is never the point.
+    expected_failure = step.expect.get("succeeds") is False and result.reason in (
+        "BUILD_FAILED",
+        "INVALID_DOCKERFILE",
+    )
+    if not result.ok and not expected_failure:
+        reason, detail = result.reason, failure_detail(result)
+    cached = sum(s.cached for s in result.steps)
+    summary = f"{'built' if result.ok else 'failed'}, {cached}/{len(result.steps)} steps from cache"
+    return StepOutcome(checks, reason, detail, summary)
+
+
+def image_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
+    facts = facts_of(ctx, step.params["image"])
+    paths = [*step.expect.get("files_present", []), *step.expect.get("files_absent", [])]
+    observed = {"image": facts, "files": files_present(ctx, facts.id, paths) if paths else {}}
+    checks = tuple(evaluate(index, "image", step.expect, observed))
+    return StepOutcome(checks, summary=f"{format_size(facts.size)}, {facts.layers} layers")
+
+
+def files_present(ctx: RunContext, image: str, paths: list[str]) -> dict[str, bool]:
+    """Which paths exist in the image, asked of a created, never started container (no shell needed)."""
+    api = ctx.client.api
+    with engine_errors():
+        container = api.create_container(
+            image,
+            command=NEVER_STARTED,
+            labels=ctx.labels,
+            network_disabled=True,
+            name=ctx.helper_name("files"),
+        )["Id"]
+        try:
+            found = {}
+            url = api._url("/containers/{0}/archive", container)
+            for path in paths:
+                # HEAD only stats the path: no archive of a large directory is streamed.
+                response = api.head(url, params={"path": path})
+                if response.status_code not in (200, 404):
+                    api._raise_for_status(response)
+                found[path] = response.status_code == 200
+            return found
+        finally:
+            api.remove_container(container, force=True, v=True)
+
+
+def compare(ctx: RunContext, index: int, comparison: Comparison) -> StepOutcome:
+    first, second = (facts_of(ctx, name) for name in comparison.images)
+    checks = tuple(evaluate(index, "compare", comparison.expect, {"a": first, "b": second}))
+    summary = f"{first.name} {format_size(first.size)} vs {second.name} {format_size(second.size)}"
+    return StepOutcome(checks, summary=summary)

@@ -1,0 +1,133 @@
+"""Steps that start and end containers: run, wait and stop.
+
+Never `containers.run()`: it pulls when an image is missing. Containers are
+created from the ID of an image this run built, attached, then started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import re
+import time
+from datetime import datetime
+
+import requests
+from docker.errors import APIError
+
+from worker.engine import engine_errors, is_read_timeout
+from worker.expectations import evaluate, seconds
+from worker.scenario import Step
+from worker.step_arguments import container_arguments
+from worker.step_context import ContainerHandle, RunContext, StepOutcome
+from worker.step_images import image_id
+from worker.step_output import ContainerOutput
+
+RUN_SECONDS = 60.0
+WAIT_SECONDS = 60.0
+STOP_SECONDS = 10.0
+_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+
+
+def start_container(ctx: RunContext, params: dict) -> ContainerHandle:
+    image = image_id(ctx, params["image"])
+    name = params.get("name", "")
+    with engine_errors():
+        arguments = container_arguments(ctx, params, image)
+        container = ctx.client.containers.create(
+            image,
+            name=ctx.engine_name(name) if name else ctx.helper_name("run"),
+            labels={**ctx.labels, "catalog.container": name or "(unnamed)"},
+            **arguments,
+        )
+        output = ContainerOutput(ctx.client, container.id)
+        ctx.outputs.append((name or container.short_id, output))
+        handle = ContainerHandle(name or container.short_id, container.id, output)
+        if name:
+            ctx.containers[name] = handle
+        ctx.client.api.start(container.id)
+    return handle
+
+
+def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float) -> dict:
+    """Wait for the container to exit before the deadline (killing it at the deadline) and observe it."""
+    api = ctx.client.api
+    timed_out = False
+    with engine_errors():
+        try:
+            api.wait(handle.id, timeout=max(0.5, deadline - time.monotonic()))
+        except requests.RequestException as error:
+            if not is_read_timeout(error):
+                raise
+            timed_out = True
+            with contextlib.suppress(APIError):  # it may exit between the timeout and the kill
+                api.kill(handle.id)
+            api.wait(handle.id, timeout=30)
+        handle.output.join(5)
+        state = api.inspect_container(handle.id)["State"]
+    duration = engine_duration(state)
+    return {
+        "exit_code": state.get("ExitCode"),
+        "oom_killed": bool(state.get("OOMKilled")),
+        "duration": duration if duration is not None else time.monotonic() - handle.started,
+        "output": handle.output.text(),
+        "timed_out": timed_out,
+        "flooded": handle.output.exceeded.is_set(),
+    }
+
+
+def engine_duration(state: dict) -> float | None:
+    """How long the container ran by the engine's clock, which leaves out API latency."""
+    started, finished = _timestamp(state.get("StartedAt")), _timestamp(state.get("FinishedAt"))
+    return finished - started if started and finished and finished >= started else None
+
+
+def _timestamp(text: str | None) -> float | None:
+    match = _TIME.match(text or "")
+    if not match or text.startswith("0001-"):
+        return None
+    moment = datetime.fromisoformat(match.group(1) + match.group(3).replace("Z", "+00:00"))
+    return moment.timestamp() + float("0." + (match.group(2) or "0"))
+
+
+def exit_outcome(
+    ctx: RunContext, index: int, step: Step, handle: ContainerHandle, observed: dict
+) -> StepOutcome:
+    checks = tuple(evaluate(index, step.action, step.expect, observed))
+    summary = f"exit {observed['exit_code']} after {seconds(observed['duration'])}"
+    reason = detail = ""
+    if observed["flooded"]:
+        reason, detail = "OUTPUT_LIMIT", f"container {handle.name} printed more than 1 MiB and was killed"
+    elif observed["timed_out"]:
+        reason, detail = "RUN_TIMEOUT", f"container {handle.name} was still running at its deadline"
+    elif observed["oom_killed"] and step.expect.get("oom_killed") is not True:
+        reason, detail = "OOM", f"container {handle.name} ran out of memory and was killed"
+    return StepOutcome(checks, reason, detail, summary, observed["output"])
+
+
+def run_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
+    handle = start_container(ctx, step.params)
+    if step.params.get("detach"):
+        return StepOutcome(summary=f"started {handle.name} in the background")
+    observed = exit_state(ctx, handle, ctx.step_deadline(step.params.get("timeout", RUN_SECONDS)))
+    return exit_outcome(ctx, index, step, handle, observed)
+
+
+def wait_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
+    handle = ctx.containers[step.params["container"]]
+    observed = exit_state(ctx, handle, ctx.step_deadline(step.params.get("timeout", WAIT_SECONDS)))
+    return exit_outcome(ctx, index, step, handle, observed)
+
+
+def stop_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
+    """docker stop, timed: SIGTERM, then SIGKILL after the timeout (whole seconds, as the engine takes it)."""
+    handle = ctx.containers[step.params["container"]]
+    grace = max(0, math.ceil(step.params.get("timeout", STOP_SECONDS)))
+    started = time.monotonic()
+    with engine_errors():
+        ctx.client.api.stop(handle.id, timeout=grace)
+    took = time.monotonic() - started
+    observed = {**exit_state(ctx, handle, ctx.step_deadline(30)), "stop_seconds": took}
+    outcome = exit_outcome(ctx, index, step, handle, observed)
+    return dataclasses.replace(outcome, summary=f"stopped in {took:.2f} s, exit {observed['exit_code']}")

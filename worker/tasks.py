@@ -1,0 +1,197 @@
+"""Celery tasks: thin adapters between Verification rows and the engine modules.
+
+This is the one module that imports both the Django models and the engine.
+A message only wakes a worker up: the claim decides whether there is work.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from catalog import page_cache
+from catalog.models import Example, ServiceBeat, Verification
+from worker.engine import EngineUnavailable, connect
+from worker.environment import environment_fingerprint
+from worker.reaping import reap
+from worker.runner import run_scenario
+from worker.scenario import Scenario
+
+log = logging.getLogger(__name__)
+LOG_FLUSH_SECONDS = 1.0
+STALE_QUEUED_SECONDS = 120
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@shared_task(bind=True, name="catalog.verify", max_retries=8)
+def verify_example(self, verification_id: int) -> str:
+    try:
+        client = connect()
+    except EngineUnavailable as error:
+        # Never claim without an engine: the attempt would be spent on our fault, not the example's.
+        Verification.objects.filter(pk=verification_id, state="queued").update(
+            detail=f"Waiting for the Docker engine: {error}"
+        )
+        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+    attempt = Verification.claim(verification_id, worker_name())
+    if attempt is None:
+        return "not claimed: finished, running elsewhere, or out of attempts"
+    try:
+        return execute(client, verification_id, attempt)
+    except EngineUnavailable as error:
+        Verification.release(verification_id, attempt, f"Infrastructure error, will retry: {error}")
+        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+
+
+def execute(client, verification_id: int, attempt: int) -> str:
+    """Run one claimed attempt to its end and record the result, fenced on the attempt."""
+    verification = Verification.objects.select_related("example").get(pk=verification_id)
+    example = verification.example
+    files = {f.path: (f.content.encode(), f.executable) for f in example.files.all()}
+    labels = {
+        "catalog.owner": "worker",
+        "catalog.verification": str(verification_id),
+        "catalog.attempt": str(attempt),
+        "catalog.example": str(example),
+        **settings.VERIFY_EXTRA_LABELS,
+    }
+    scenario = Scenario.from_dict(example.scenario)
+    fingerprint, environment = environment_fingerprint(client, scenario, files)
+    progress = Progress(verification_id, attempt)
+    started = time.monotonic()
+    try:
+        Verification.mark_running(verification_id, attempt)
+        result = run_scenario(
+            client,
+            scenario,
+            files,
+            labels,
+            trust=verification.trust,
+            allow_host_access=settings.VERIFY_ALLOW_HOST_ACCESS,
+            on_event=progress.add,
+        )
+    except SoftTimeLimitExceeded:
+        return record_timeout(verification_id, attempt, time.monotonic() - started)
+    finally:
+        progress.stop()
+    data = result.to_dict()
+    data["environment"] = environment
+    full_log = data.pop("log")
+    state = {"passed": "passed", "failed": "failed"}.get(result.outcome, "error")
+    recorded = Verification.finish(
+        verification_id,
+        attempt,
+        state=state,
+        reason=result.failure_reason,
+        detail=result.detail,
+        result=data,
+        duration=result.duration,
+        environment_hash=fingerprint,
+        log=full_log,
+    )
+    page_cache.bump_generation()
+    return state if recorded else "superseded: a newer attempt owns the row"
+
+
+def record_timeout(verification_id: int, attempt: int, duration: float) -> str:
+    Verification.finish(
+        verification_id,
+        attempt,
+        state="failed",
+        reason="RUN_TIMEOUT",
+        detail=f"The scenario ran past the worker's limit of {settings.VERIFY_SOFT_TIME_LIMIT} s.",
+        duration=duration,
+    )
+    page_cache.bump_generation()
+    return "failed"
+
+
+class Progress:
+    """Collects live log lines and keeps the lease alive from a background thread.
+
+    When the lease is lost the next event raises, so the runner stops and its
+    `finally` removes what it started; the newer attempt owns the row now.
+    """
+
+    def __init__(self, verification_id: int, attempt: int):
+        self.verification_id, self.attempt = verification_id, attempt
+        self.lines: list[str] = []
+        self.lock = threading.Lock()
+        self.lost = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True, name="verification-heartbeat")
+        self.thread.start()
+
+    def add(self, line: str) -> None:
+        if self.lost.is_set():
+            raise LeaseLost(f"verification {self.verification_id} attempt {self.attempt} was taken over")
+        with self.lock:
+            self.lines.append(line.rstrip("\n") + "\n")
+
+    def _beat(self) -> None:
+        last_heartbeat = time.monotonic()
+        try:
+            while not self.done.wait(LOG_FLUSH_SECONDS):
+                self._flush()
+                if time.monotonic() - last_heartbeat >= settings.VERIFY_LEASE_SECONDS / 4:
+                    last_heartbeat = time.monotonic()
+                    if not Verification.heartbeat(self.verification_id, self.attempt):
+                        self.lost.set()
+                        return
+            self._flush()
+        finally:
+            connection.close()
+
+    def _flush(self) -> None:
+        with self.lock:
+            text, self.lines = "".join(self.lines), []
+        if text and not Verification.append_log(self.verification_id, self.attempt, text):
+            self.lost.set()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=10)
+
+
+class LeaseLost(RuntimeError):
+    """This attempt no longer owns its verification."""
+
+
+@shared_task(name="catalog.reap")
+def reap_orphans() -> dict:
+    """Re-queue expired leases, wake up stale queued rows, remove unowned Docker resources."""
+    close_old_connections()
+    requeued = Verification.requeue_expired()
+    stale = Verification.objects.filter(state="queued").stale(STALE_QUEUED_SECONDS)
+    for pk in {*requeued, *stale}:
+        verify_example.delay(pk)
+    report = {"requeued": len(requeued), "woken": len(stale)}
+    try:
+        client = connect()
+    except EngineUnavailable as error:
+        report["engine"] = f"unreachable: {error}"
+    else:
+        live = Verification.objects.active().exclude(attempt=0).values_list("pk", "attempt")
+        removed = reap(client, live, Verification.objects.kept_ids())
+        report.update(removed=removed.total, engine="ok")
+    ServiceBeat.beat("reaper", ServiceBeat.Role.REAPER, **report)
+    if report.get("removed") or requeued:
+        log.info("reaper: %s", report)
+    return report
+
+
+def queue_unverified() -> int:
+    """Queue every example that has never been verified (what `make run` does on start)."""
+    from catalog.queueing import request_verification
+
+    examples = Example.objects.filter(pattern__published=True, verifications__isnull=True)
+    return sum(request_verification(example)[1] for example in examples)
