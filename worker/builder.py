@@ -28,6 +28,7 @@ BUILD_CPU_SHARES = 512
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_STEP_IMAGE = re.compile(r"^ ---> [0-9a-f]{12}$")
 _EMITTED_LINES = 400  # a live log shows at most this many lines of one build's output
 
 
@@ -42,6 +43,7 @@ class BuildStream:
         self.error = ""
         self.exit_code: int | None = None
         self.failed_instruction = ""
+        self.made: list[str] = []  # ids of the steps this build ran (not FROM, not from the cache)
         self._partial = ""
         self._emitted = 0
 
@@ -72,12 +74,21 @@ class BuildStream:
         for line in lines:
             self._line(line)
 
+    def _built_here(self) -> bool:
+        """A FROM names a base image and a cache hit someone else's image: neither is ours to remove."""
+        if not self.steps:
+            return False
+        step = self.steps[-1]
+        return not step.cached and not step.instruction.upper().startswith("FROM ")
+
     def _line(self, line: str) -> None:
         step = _STEP.match(line)
         if step:
             self.steps.append(BuildStepResult(int(step.group(1)), step.group(3).strip(), False))
         elif line.startswith("Successfully built ") and not self.image_id:
             self.image_id = line.split()[-1]  # engines that send no aux ID
+        elif _STEP_IMAGE.match(line) and self._built_here():
+            self.made.append(line.split()[-1])
         elif line.strip() == "---> Using cache" and self.steps:
             last = self.steps[-1]
             self.steps[-1] = BuildStepResult(last.number, last.instruction, True)
@@ -233,6 +244,15 @@ def _result(image_name: str, tag: str, stream: BuildStream, stopped: str, durati
         reason=reason,
         failed_instruction=failed,
         tag=tag,
+        intermediate_images=_intermediates(stream.made, "" if reason else stream.image_id),
+    )
+
+
+def _intermediates(made: list[str], final: str) -> tuple[str, ...]:
+    """The ids the build named, except the image it produced (steps print short ids)."""
+    final = final.removeprefix("sha256:")
+    return tuple(
+        i for i in dict.fromkeys(made) if not (final and final.startswith(i.removeprefix("sha256:")))
     )
 
 

@@ -95,6 +95,9 @@ class BuildResult:
     reason: str = ""  # BUILD_FAILED, BUILD_TIMEOUT, OUTPUT_LIMIT or INVALID_DOCKERFILE when not ok
     failed_instruction: str = ""
     tag: str = ""
+    # Images the build made on the way (step results, earlier stages): unlabelled by the
+    # classic builder, so the run removes them itself once it no longer needs the cache.
+    intermediate_images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

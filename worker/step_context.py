@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import docker
-from docker.errors import ImageNotFound, NotFound
+from docker.errors import APIError, ImageNotFound, NotFound
 
 from worker.build_context import Files, context_tar, touched
 from worker.engine import engine_errors, label_filters
@@ -133,6 +133,19 @@ class RunContext:
         """The name of a container that printed past the output limit, or ""."""
         return next((name for name, output in self.outputs if output.exceeded.is_set()), "")
 
+    def _remove_intermediate_images(self) -> list[str]:
+        """Newest first and never forced: an image another image or container still uses stays."""
+        problems = []
+        for build in self.build_results:
+            for image in reversed(build.intermediate_images):
+                try:
+                    self.client.images.remove(image)
+                except (NotFound, APIError):
+                    pass  # gone with a child, or still needed (cached by a kept image): both fine
+                except Exception as error:
+                    problems.append(f"image {image}: {error}")
+        return problems
+
     def cleanup(self) -> list[str]:
         """Remove this run's containers (with their anonymous volumes), volumes and networks.
 
@@ -159,6 +172,7 @@ class RunContext:
                     pass
                 except Exception as error:
                     problems.append(f"{kind} {getattr(item, 'name', item)}: {error}")
+        problems += self._remove_intermediate_images()
         until = time.monotonic() + 2
         for _, output in self.outputs:
             output.join(until - time.monotonic())  # readers end with their containers

@@ -1,0 +1,46 @@
+"""Worker start-up: queue never-verified examples (what `make run` promises) and beat for /status/."""
+
+import logging
+import os
+import socket
+import threading
+
+from celery.signals import worker_ready, worker_shutdown
+from django.conf import settings
+from django.db import connection
+
+from catalog.models import ServiceBeat
+
+log = logging.getLogger(__name__)
+BEAT_SECONDS = 30
+_stopping = threading.Event()
+
+
+@worker_ready.connect
+def on_worker_ready(sender=None, **kwargs) -> None:
+    name = getattr(sender, "hostname", None) or f"{socket.gethostname()}:{os.getpid()}"
+    threading.Thread(target=_beat, args=(name,), daemon=True, name="worker-beat").start()
+    if settings.VERIFY_ON_START:
+        from worker.tasks import queue_unverified
+
+        queued = queue_unverified()
+        log.info("queued %d example(s) that were never verified", queued)
+
+
+@worker_shutdown.connect
+def on_worker_shutdown(**kwargs) -> None:
+    _stopping.set()
+
+
+def _beat(name: str) -> None:
+    """Upsert this worker's heartbeat row until shutdown; the status page reads it."""
+    try:
+        while True:
+            try:
+                ServiceBeat.beat(name, ServiceBeat.Role.WORKER, pid=os.getpid())
+            except Exception:  # the database may be briefly away; the next beat tries again
+                log.exception("could not record the worker heartbeat")
+            if _stopping.wait(BEAT_SECONDS):
+                return
+    finally:
+        connection.close()
