@@ -2,6 +2,7 @@
 
 from django.http import JsonResponse
 
+from catalog.latest_verifications import attach_verifications, verification_json
 from catalog.models import Pattern
 from catalog.page_cache import page_cached
 from catalog.views import published_pattern
@@ -35,6 +36,8 @@ def pattern_detail(request, slug):
     data["related"] = [
         {"pattern": r.target.slug, "relation": r.relation} for r in pattern.relations_out.all()
     ] + [{"pattern": r.source.slug, "relation": f"inverse:{r.relation}"} for r in pattern.relations_in.all()]
+    examples = list(pattern.examples.all())
+    attach_verifications(examples)
     data["examples"] = [
         {
             "slug": example.slug,
@@ -53,8 +56,10 @@ def pattern_detail(request, slug):
                 }
                 for f in example.files.all()
             ],
-            "verification": None,
+            # The newest run (maybe still queued or running), and the newest finished one.
+            "verification": verification_json(example.verification, example, request.build_absolute_uri),
+            "last_result": verification_json(example.last_result, example, request.build_absolute_uri),
         }
-        for example in pattern.examples.all()
+        for example in examples
     ]
     return JsonResponse(data)

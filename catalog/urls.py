@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalog import api, views
+from catalog import api, verification_views, views
 
 catalog_patterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,15 @@ catalog_patterns = [
         views.example_archive,
         name="example-archive",
     ),
+    path(
+        "patterns/<slug:slug>/examples/<slug:example>/verify",
+        verification_views.verify_example,
+        name="verify-example",
+    ),
+    path("patterns/<slug:slug>/badge.svg", verification_views.pattern_badge, name="pattern-badge"),
+    path("verifications/<int:pk>.json", verification_views.verification_log, name="verification-log"),
+    path("csrf-token.json", verification_views.csrf_token, name="csrf-token"),
+    path("status/", verification_views.status, name="status"),
     path("search/", views.search, name="search"),
     path("categories.css", views.category_styles, name="category-styles"),
     path("api/patterns.json", api.pattern_list, name="api-pattern-list"),

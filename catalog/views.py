@@ -8,10 +8,12 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from catalog.latest_verifications import pattern_marks, with_verification_ids
 from catalog.models import Category, Example, ExampleFile, Pattern, PatternCategory, PatternRelation
 from catalog.page_cache import page_cached
 from catalog.periodic_table import build_table
 from catalog.search import search_patterns
+from catalog.verification_panel import attach_panels
 
 ARCHIVE_MTIME = 0  # a fixed time keeps archives byte-identical for identical content
 
@@ -20,6 +22,9 @@ ARCHIVE_MTIME = 0  # a fixed time keeps archives byte-identical for identical co
 def home(request):
     categories = list(Category.objects.all())
     patterns = list(Pattern.objects.for_table())
+    marks = pattern_marks()
+    for pattern in patterns:
+        pattern.verification_mark = marks.get(pattern.pk, "")
     table = build_table(
         patterns,
         categories,
@@ -35,7 +40,7 @@ def ordered_categories():
 
 def published_pattern(slug: str) -> Pattern:
     files = ExampleFile.objects.order_by("position", "path")
-    examples = Example.objects.prefetch_related(Prefetch("files", queryset=files))
+    examples = with_verification_ids(Example.objects.prefetch_related(Prefetch("files", queryset=files)))
     queryset = (
         Pattern.objects.published()
         .with_categories()
@@ -59,10 +64,12 @@ def pattern_detail(request, slug):
     pattern = published_pattern(slug)
     related = [(relation.get_relation_display(), relation.target) for relation in pattern.relations_out.all()]
     related += [(relation.inverse_label, relation.source) for relation in pattern.relations_in.all()]
+    examples = list(pattern.examples.all())
+    attach_panels(examples, notices=request.GET)  # ?queued=<example> right after "Verify again"
     return render(
         request,
         "catalog/pattern_detail.html",
-        {"pattern": pattern, "related": related, "examples": pattern.examples.all()},
+        {"pattern": pattern, "related": related, "examples": examples},
     )
 
 

@@ -184,6 +184,8 @@ def reap_orphans() -> dict:
         removed = reap(client, live, Verification.objects.kept_ids())
         report.update(removed=removed.total, engine="ok")
     ServiceBeat.beat("reaper", ServiceBeat.Role.REAPER, **report)
+    if requeued:
+        page_cache.bump_generation()  # pages showing those runs as running are out of date
     if report.get("removed") or requeued:
         log.info("reaper: %s", report)
     return report

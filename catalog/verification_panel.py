@@ -1,0 +1,348 @@
+"""The verification panel's figures: a finished result as a Report, the whole panel of an example."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
+
+from catalog.charts import layer_chart_svg
+from catalog.latest_verifications import RESULT_STATES, attach_verifications, example_verdict
+from catalog.models import Example, Verification
+from worker.quantities import format_size
+
+STATUS_LABELS = {
+    "none": "Not verified yet",
+    "queued": "Queued",
+    "building": "Building",
+    "running": "Running",
+    "passed": "Passed",
+    "failed": "Failed",
+    "error": "Error",
+    "cancelled": "Cancelled",
+    "skipped": "Not run here",
+}
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return ""
+    now = now or timezone.now()
+    if (now - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment, now, depth=1)} ago"
+
+
+def short_id(value: str) -> str:
+    """An image id or digest ("sha256:0123...") as docker prints it: its first 12 hex digits."""
+    return value.rsplit(":", 1)[-1][:12]
+
+
+def unix_time(seconds: object) -> datetime | None:
+    if not isinstance(seconds, int | float) or seconds <= 0:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    step: int  # counted from 1, as the page numbers steps
+    step_title: str
+    name: str
+    expected: str
+    observed: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    instruction: str
+    size: int
+    size_text: str
+    created: datetime | None
+    base: bool
+
+
+@dataclass(frozen=True)
+class ImageReport:
+    name: str
+    id: str
+    tag: str
+    size_text: str
+    own_text: str
+    base_text: str
+    base_ref: str
+    base_matched: bool
+    layers: int
+    user: str
+    history: tuple[HistoryLine, ...]
+    chart: SafeString
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.id)
+
+    @property
+    def base_rows(self) -> int:
+        return sum(line.base for line in self.history)
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    ref: str
+    source: str  # stand-in, pulled, local, missing
+    image_id: str
+    digest: str
+    recipe: str
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.image_id)
+
+    @property
+    def short_digest(self) -> str:
+        return "sha256:" + short_id(self.digest) if self.digest else ""
+
+
+@dataclass(frozen=True)
+class BuildFailure:
+    image: str
+    instruction: str
+    error: str
+    exit_code: int | None
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    step: int
+    title: str
+    status: str
+    detail: str
+    output: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finished verification, ready for the template."""
+
+    verification: Verification
+    status: str
+    headline: str
+    duration: str
+    finished_ago: str
+    engine_version: str
+    arch: str
+    os: str
+    bases: tuple[BaseImage, ...]
+    checks: tuple[CheckRow, ...]
+    passed_checks: int
+    failed_checks: int
+    build_failure: BuildFailure | None
+    failed_steps: tuple[StepOutput, ...]
+    not_run: tuple[str, ...]
+    images: tuple[ImageReport, ...]
+    log: str
+    outdated: bool
+
+    @property
+    def reason_label(self) -> str:
+        return reason_label(self.verification.failure_reason)
+
+
+def reason_label(reason: str) -> str:
+    return Verification.Reason(reason).label if reason in Verification.Reason.values else reason
+
+
+def status_of(verification: Verification | None) -> str:
+    if verification is None:
+        return "none"
+    return example_verdict(verification.state, verification.failure_reason)
+
+
+def headline(verification: Verification, checks: tuple[CheckRow, ...], failed: int) -> str:
+    status, total = status_of(verification), len(checks)
+    took = format_duration(verification.duration)
+    tail = f" in {took}" if took else ""
+    if status == "passed":
+        return f"Passed {total} of {total} check{'s' if total != 1 else ''}{tail}"
+    if status == "skipped":
+        return "Not run here: it needs host access, which this site's worker does not allow"
+    if status == "failed" and verification.failure_reason == Verification.Reason.CHECK_FAILED and total:
+        return f"Failed {failed} of {total} check{'s' if total != 1 else ''}{tail}"
+    if status in ("failed", "error"):
+        why = reason_label(verification.failure_reason) or "no reason given"
+        return f"{STATUS_LABELS[status]}: {why}{tail}"
+    return STATUS_LABELS.get(status, status)
+
+
+def image_report(name: str, facts: Mapping) -> ImageReport:
+    history = tuple(
+        HistoryLine(
+            instruction=str(row.get("instruction") or row.get("created_by") or ""),
+            size=int(row.get("size") or 0),
+            size_text=format_size(int(row.get("size") or 0)),
+            created=unix_time(row.get("created")),
+            base=bool(row.get("base")),
+        )
+        for row in facts.get("history") or ()
+    )
+    bars = [(line.instruction or "(no instruction)", line.size, line.base) for line in history if line.size]
+    title = f"Layer sizes of image {name}"
+    return ImageReport(
+        name=name,
+        id=str(facts.get("id") or ""),
+        tag=str(facts.get("tag") or ""),
+        size_text=format_size(int(facts.get("size") or 0)),
+        own_text=format_size(int(facts.get("own_size") or 0)),
+        base_text=format_size(int(facts.get("base_size") or 0)),
+        base_ref=str(facts.get("base_ref") or ""),
+        base_matched=bool(facts.get("base_matched")),
+        layers=int(facts.get("layers") or 0),
+        user=str(facts.get("user") or ""),
+        history=history,
+        # Safe: layer_chart_svg escapes every text it embeds.
+        chart=mark_safe(layer_chart_svg(bars, title=title)),
+    )
+
+
+def base_images(environment: Mapping) -> tuple[BaseImage, ...]:
+    return tuple(
+        BaseImage(
+            ref=str(base.get("ref") or ""),
+            source=str(base.get("source") or ""),
+            image_id=str(base.get("id") or ""),
+            digest=str((base.get("digests") or [""])[0]),
+            recipe=str(base.get("recipe") or ""),
+        )
+        for base in environment.get("bases") or ()
+    )
+
+
+def build_failure(result: Mapping) -> BuildFailure | None:
+    for build in result.get("builds") or ():
+        if not build.get("ok"):
+            return BuildFailure(
+                image=str(build.get("image_name") or ""),
+                instruction=str(build.get("failed_instruction") or ""),
+                error=str(build.get("error") or ""),
+                exit_code=build.get("exit_code"),
+            )
+    return None
+
+
+def make_report(verification: Verification, example: Example) -> Report:
+    result = verification.result or {}
+    titles = {step.get("index"): str(step.get("title") or "") for step in result.get("steps") or ()}
+    checks = tuple(
+        CheckRow(
+            step=int(check.get("step_index") or 0) + 1,
+            step_title=titles.get(check.get("step_index"), str(check.get("action") or "")),
+            name=str(check.get("name") or ""),
+            expected=str(check.get("expected") or ""),
+            observed=str(check.get("observed") or ""),
+            passed=bool(check.get("passed")),
+            detail=str(check.get("detail") or ""),
+        )
+        for check in result.get("checks") or ()
+    )
+    failed = sum(not check.passed for check in checks)
+    steps = result.get("steps") or ()
+    engine = result.get("engine") or {}
+    environment = result.get("environment") or {}
+    return Report(
+        verification=verification,
+        status=status_of(verification),
+        headline=headline(verification, checks, failed),
+        duration=format_duration(verification.duration),
+        finished_ago=ago(verification.finished_at),
+        engine_version=str(environment.get("engine_version") or engine.get("version") or ""),
+        arch=str(environment.get("arch") or engine.get("arch") or ""),
+        os=str(environment.get("os") or engine.get("os") or ""),
+        bases=base_images(environment),
+        checks=checks,
+        passed_checks=len(checks) - failed,
+        failed_checks=failed,
+        build_failure=build_failure(result) if verification.state != "passed" else None,
+        failed_steps=tuple(
+            StepOutput(
+                int(step.get("index") or 0) + 1,
+                str(step.get("title") or ""),
+                str(step.get("status") or ""),
+                str(step.get("detail") or ""),
+                str(step.get("output") or ""),
+            )
+            for step in steps
+            if step.get("status") in ("failed", "error")
+        ),
+        not_run=tuple(str(step.get("title") or "") for step in steps if step.get("status") == "not run"),
+        images=tuple(image_report(name, facts) for name, facts in (result.get("images") or {}).items()),
+        log=verification.log or str(result.get("log") or ""),
+        outdated=verification.example_hash != example.content_hash,
+    )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Everything the verification panel of one example shows."""
+
+    example: Example
+    status: str
+    status_label: str
+    live: Verification | None  # the queued or running verification, followed live
+    live_since: str
+    live_since_at: datetime | None
+    report: Report | None  # the newest finished verification
+    host_access_blocked: bool
+    notice: str  # "queued" or "joined" right after pressing "Verify again"
+
+    @property
+    def live_url(self) -> str:
+        return reverse("catalog:verification-log", args=[self.live.pk]) if self.live else ""
+
+
+def make_panel(example: Example, notices: Mapping[str, str] | None = None) -> Panel:
+    newest = example.verification
+    live = newest if newest is not None and newest.is_active else None
+    shown = example.last_result if live else newest
+    if shown is not None and shown.state not in RESULT_STATES:
+        shown = example.last_result  # a cancelled run has nothing to show; the last result does
+    status = status_of(newest)
+    notices = notices or {}
+    notice = next((kind for kind in ("queued", "joined") if notices.get(kind) == example.slug), "")
+    blocked = bool(example.host_access) and not settings.VERIFY_ALLOW_HOST_ACCESS
+    # A row queued again after a lost worker keeps its old started_at: a queued row counts from queuing.
+    since = None if live is None else live.queued_at if live.state == "queued" else live.started_at
+    return Panel(
+        example=example,
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        live=live,
+        live_since=ago(since),
+        live_since_at=since,
+        report=make_report(shown, example) if shown is not None else None,
+        host_access_blocked=blocked,
+        notice=notice,
+    )
+
+
+def attach_panels(examples: Iterable[Example], notices: Mapping[str, str] | None = None) -> None:
+    """Set `verification_panel` on each example annotated by with_verification_ids (one query)."""
+    examples = list(examples)
+    attach_verifications(examples)
+    for example in examples:
+        example.verification_panel = make_panel(example, notices)
