@@ -15,6 +15,7 @@ from tests import factories
 from tests.conftest import RUN_ID, require
 from tests.worker_process import WorkerProcess
 from worker.builder import remove_images
+from worker.quantities import format_size
 from worker.tasks import verify_example
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -202,3 +203,20 @@ def test_verify_again_rebuilds_nothing_and_an_edit_reverifies_only_that_example(
     assert "queued 1, up to date 0" in capsys.readouterr().out
     verification = wait_until_finished(example("passes").verifications.first(), worker)
     assert verification.state == "passed" and "edited" in verification.log
+
+
+def test_the_starter_patterns_pass_and_their_pages_show_the_proof(settings, workers, client):
+    assert sync_patterns(settings.PATTERNS_DIR).ok
+    worker = workers()
+    examples = list(Example.objects.filter(pattern__published=True).select_related("pattern"))
+    verifications = [request_verification(example)[0] for example in examples]
+    for verification in verifications:
+        verification = wait_until_finished(verification, worker, timeout=300)
+        assert verification.state == "passed", (str(verification.example), verification.detail)
+        page = client.get(verification.example.pattern.get_absolute_url()).content.decode()
+        assert "Passed" in page and "Layer history" in page
+        for name, facts in verification.result["images"].items():
+            assert facts["size"] > 0 and facts["history"], name
+            assert format_size(facts["size"]) in page
+        assert all(check["passed"] for check in verification.result["checks"])
+        assert len(verification.result["checks"]) >= 2

@@ -27,6 +27,7 @@ from worker.step_output import ContainerOutput
 RUN_SECONDS = 60.0
 WAIT_SECONDS = 60.0
 STOP_SECONDS = 10.0
+OOM_EVENT_GRACE = 2.0  # seconds to wait for an OOM event that trails a 137 exit
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
 
 
@@ -65,7 +66,7 @@ def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float) -> dic
                 api.kill(handle.id)
             api.wait(handle.id, timeout=30)
         handle.output.join(5)
-        state = api.inspect_container(handle.id)["State"]
+        state = settled_state(api, handle.id, killed_by_us=timed_out)
     duration = engine_duration(state)
     return {
         "exit_code": state.get("ExitCode"),
@@ -75,6 +76,19 @@ def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float) -> dic
         "timed_out": timed_out,
         "flooded": handle.output.exceeded.is_set(),
     }
+
+
+def settled_state(api, container_id: str, *, killed_by_us: bool) -> dict:
+    """The container's final state. The engine may report a SIGKILL exit before it records the
+    OOM event that caused it, so a 137 we did not send is read again for a moment."""
+    state = api.inspect_container(container_id)["State"]
+    deadline = time.monotonic() + OOM_EVENT_GRACE
+    while state.get("ExitCode") == 137 and not state.get("OOMKilled") and not killed_by_us:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+        state = api.inspect_container(container_id)["State"]
+    return state
 
 
 def engine_duration(state: dict) -> float | None:
