@@ -1,0 +1,44 @@
+"""The reaper removes what the worker labelled and no live attempt owns, and nothing else."""
+
+import contextlib
+
+import pytest
+from docker.errors import NotFound
+
+from worker.reaping import reap
+
+pytestmark = pytest.mark.docker
+
+
+def make(client, labels: dict, name: str) -> None:
+    client.containers.create("busybox:1.35", ["true"], name=name, labels=labels, network_mode="none")
+    client.volumes.create(name=f"{name}-data", labels=labels)
+
+
+def container_exists(client, name: str) -> bool:
+    return bool(client.containers.list(all=True, filters={"name": f"^{name}$"}))
+
+
+def volume_exists(client, name: str) -> bool:
+    return any(volume.name == name for volume in client.volumes.list())
+
+
+def test_reap_keeps_live_attempts_and_what_is_not_ours(docker_client, docker_labels):
+    owner = f"reaper-test-{docker_labels['catalog.test-run']}"  # nothing but this test's objects
+    ours = {**docker_labels, "catalog.owner": owner}
+    names = [f"{owner}-stale", f"{owner}-live", f"{owner}-other"]
+    make(docker_client, {**ours, "catalog.verification": "7", "catalog.attempt": "1"}, names[0])
+    make(docker_client, {**ours, "catalog.verification": "7", "catalog.attempt": "2"}, names[1])
+    make(docker_client, {**docker_labels, "catalog.verification": "7", "catalog.attempt": "1"}, names[2])
+    try:
+        report = reap(docker_client, live_attempts=[(7, 2)], kept_verifications=[], owner=owner)
+        assert (report.containers, report.volumes) == (1, 1)
+        assert [container_exists(docker_client, name) for name in names] == [False, True, True]
+        assert [volume_exists(docker_client, f"{name}-data") for name in names] == [False, True, True]
+        assert reap(docker_client, live_attempts=[(7, 2)], kept_verifications=[], owner=owner).total == 0
+    finally:
+        for name in names:
+            with contextlib.suppress(NotFound):
+                docker_client.containers.get(name).remove(force=True)
+            with contextlib.suppress(NotFound):
+                docker_client.volumes.get(f"{name}-data").remove(force=True)
