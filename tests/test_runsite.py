@@ -1,6 +1,7 @@
 """`manage.py runsite` for real: the site answers, the worker comes up, SIGTERM stops everything."""
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -84,3 +85,42 @@ def test_runsite_serves_runs_a_worker_and_stops_cleanly_on_sigterm(site_env, tmp
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         site.wait(timeout=5)
+
+
+def test_runsite_verifies_examples_that_were_never_verified(site_env, tmp_path, docker_client):
+    from tests import factories
+    from tests.conftest import RUN_ID
+    from worker.builder import remove_images
+
+    tree = tmp_path / "patterns"
+    factories.write_tree(tree, count=1)
+    site_env.update(PATTERNS_DIR=str(tree), VERIFY_EXTRA_LABELS=f"catalog.test-run={RUN_ID}")
+    for command in (["migrate", "--noinput"], ["sync_patterns"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=site_env, check=True)
+    port, log = free_port(), tmp_path / "runsite.log"
+    with log.open("wb") as out:
+        site = subprocess.Popen(
+            [sys.executable, "manage.py", "runsite", "--port", str(port)],
+            cwd=REPO,
+            env=site_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    api = f"http://127.0.0.1:{port}/api/patterns/pattern-0.json"
+
+    def verified() -> bool:
+        if not answers(api):
+            return False
+        with urllib.request.urlopen(api, timeout=5) as response:
+            verification = json.load(response)["examples"][0]["verification"]
+        return bool(verification) and verification["state"] == "passed"
+
+    try:
+        wait_until(verified, 120, "the example was never verified", site, log)
+        site.send_signal(signal.SIGTERM)
+        assert site.wait(timeout=20) == 0, log.read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            site.kill()
+        site.wait(timeout=5)
+        remove_images(docker_client, {"catalog.test-run": RUN_ID, "catalog.owner": "worker"})
