@@ -1,11 +1,13 @@
 """Whole-page cache for anonymous GETs, invalidated at once by bumping a catalog generation.
 
-Sync and (later) verification results bump the generation; every cached page of
-the old generation is then simply never looked up again. A hit costs one cache
-read for the generation and one for the page, and no SQL.
+Sync and verification results bump the generation; every cached page of the old
+generation is then simply never looked up again. Pages live in the shared cache and,
+once served, in a small memo of each process under the same key, so a hit costs one
+shared-cache read (the generation), no unpickling and no SQL.
 """
 
 import functools
+import time
 import uuid
 
 from django.conf import settings
@@ -14,6 +16,13 @@ from django.http import HttpRequest, HttpResponse
 
 GENERATION_KEY = "catalog:generation"
 CACHE_HEADER = "X-Page-Cache"
+LOCAL_PAGES_MAX = 256
+
+# (expiry time, status, headers, body): plain data, cheap to unpickle and safe to share
+# between threads, unlike a response object. The memo's keys carry the generation, so a
+# bump by any process still invalidates every process at once.
+Page = tuple[float, int, list[tuple[str, str]], bytes]
+_local_pages: dict[str, Page] = {}
 
 
 def current_generation() -> str:
@@ -34,6 +43,22 @@ def cacheable(request: HttpRequest) -> bool:
     return request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
+def cached_page(key: str) -> Page | None:
+    page = _local_pages.get(key)
+    if page is None:
+        page = cache.get(key)
+        if page is None:
+            return None
+        remember(key, page)
+    return page if page[0] > time.time() else None
+
+
+def remember(key: str, page: Page) -> None:
+    if len(_local_pages) >= LOCAL_PAGES_MAX:
+        _local_pages.clear()  # old generations pile up here; starting afresh is cheap
+    _local_pages[key] = page
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -41,15 +66,21 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not cacheable(request):
             return self.get_response(request)
-        key = f"page:{current_generation()}:{request.get_full_path()}"
-        cached = cache.get(key)
-        if cached is not None:
-            cached[CACHE_HEADER] = "hit"
-            return cached
+        # "v2" names the tuple layout: pickled responses stored by older code are never read.
+        key = f"page:v2:{current_generation()}:{request.get_full_path()}"
+        page = cached_page(key)
+        if page is not None:
+            _, status, headers, body = page
+            response = HttpResponse(body, status=status, headers=headers)
+            response[CACHE_HEADER] = "hit"
+            return response
         response = self.get_response(request)
         if self.storable(response):
             response[CACHE_HEADER] = "miss"
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            expires = time.time() + settings.PAGE_CACHE_SECONDS
+            page = (expires, response.status_code, list(response.items()), response.content)
+            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
+            remember(key, page)
         return response
 
     @staticmethod
