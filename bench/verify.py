@@ -398,9 +398,8 @@ class LoopScript:
             f"docker inspect -f '{{{{.State.ExitCode}}}}' {q(engine_name)} >/dev/null || fail inspect"
         )
         if any(key.startswith("output_") for key in step.expect):
-            self.body.append(
-                f"docker logs {q(engine_name)} >/dev/null 2>&1"
-            )  # the worker reads its attach stream
+            # The worker has the output from its attach stream; the CLI asks for the logs.
+            self.body.append(f"docker logs {q(engine_name)} >/dev/null 2>&1")
 
     def step_build(self, index: int, step: Step) -> None:
         self.build(step.params["image"])
@@ -851,9 +850,8 @@ def report(rounds: list[Round], examples: list[Example]) -> None:
         print(f"    {'rest: final builds, facts, clean-up':40} {rest[0]:7.2f} | {rest[1]:7.2f}")
         outside = outside or any(t.first_build_cached for t in [*loops, *workers])
     if outside:
-        print(
-            "\nnote: first builds took steps from the cache of images this bench did not make: not fully cold"
-        )
+        # An earlier example's images on the same side, or images this bench did not make, hold them.
+        print("\nnote: some first builds took steps from the build cache; compare the 'cached' counts")
 
 
 def main() -> int:

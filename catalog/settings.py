@@ -1,5 +1,6 @@
 """One settings module, driven by environment variables, with safe defaults for development."""
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -149,6 +150,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "polling_interval": 0.1,  # the default second of latency per task is most of a small run
         "store_processed": False,
     }
     for _folder in ("queue", "processed", "control"):
@@ -200,5 +202,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 VERIFY_ALLOW_HOST_ACCESS = env_bool("VERIFY_ALLOW_HOST_ACCESS", False)
 VERIFY_EXTRA_LABELS = dict(item.split("=", 1) for item in env_list("VERIFY_EXTRA_LABELS", "") if "=" in item)
 VERIFY_ON_START = env_bool("VERIFY_ON_START", True)
+# Names this catalog on a shared engine: every object its worker makes carries it, and its
+# reaper only ever looks at objects carrying it, so two catalogs (a site and a test run,
+# say) never remove each other's work. By default it follows the database, whose
+# verification ids the labels refer to.
+_database = DATABASES["default"]
+CATALOG_INSTANCE = (
+    os.environ.get("CATALOG_INSTANCE")
+    or hashlib.sha256(
+        f"{_database.get('HOST', '')}:{_database.get('PORT', '')}/{_database['NAME']}".encode()
+    ).hexdigest()[:12]
+)
 # How long a claimed verification stays owned without a heartbeat; heartbeats come 4 times as often.
 VERIFY_LEASE_SECONDS = float(os.environ.get("VERIFY_LEASE_SECONDS", "60"))

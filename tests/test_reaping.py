@@ -25,17 +25,20 @@ def volume_exists(client, name: str) -> bool:
 
 def test_reap_keeps_live_attempts_and_what_is_not_ours(docker_client, docker_labels):
     owner = f"reaper-test-{docker_labels['catalog.test-run']}"  # nothing but this test's objects
-    ours = {**docker_labels, "catalog.owner": owner}
-    names = [f"{owner}-stale", f"{owner}-live", f"{owner}-other"]
+    ours = {**docker_labels, "catalog.owner": owner, "catalog.instance": "mine"}
+    names = [f"{owner}-stale", f"{owner}-live", f"{owner}-no-owner", f"{owner}-other-catalog"]
     make(docker_client, {**ours, "catalog.verification": "7", "catalog.attempt": "1"}, names[0])
     make(docker_client, {**ours, "catalog.verification": "7", "catalog.attempt": "2"}, names[1])
     make(docker_client, {**docker_labels, "catalog.verification": "7", "catalog.attempt": "1"}, names[2])
+    other = {**ours, "catalog.instance": "theirs", "catalog.verification": "7", "catalog.attempt": "1"}
+    make(docker_client, other, names[3])
+    reap_mine = {"live_attempts": [(7, 2)], "kept_verifications": [], "owner": owner, "instance": "mine"}
     try:
-        report = reap(docker_client, live_attempts=[(7, 2)], kept_verifications=[], owner=owner)
+        report = reap(docker_client, **reap_mine)
         assert (report.containers, report.volumes) == (1, 1)
-        assert [container_exists(docker_client, name) for name in names] == [False, True, True]
-        assert [volume_exists(docker_client, f"{name}-data") for name in names] == [False, True, True]
-        assert reap(docker_client, live_attempts=[(7, 2)], kept_verifications=[], owner=owner).total == 0
+        assert [container_exists(docker_client, name) for name in names] == [False, True, True, True]
+        assert [volume_exists(docker_client, f"{name}-data") for name in names] == [False, True, True, True]
+        assert reap(docker_client, **reap_mine).total == 0
     finally:
         for name in names:
             with contextlib.suppress(NotFound):

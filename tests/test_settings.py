@@ -44,7 +44,11 @@ def test_defaults_are_development_on_sqlite_under_var(tmp_path):
 
 def test_database_url_selects_postgresql(tmp_path):
     result = load_settings(
-        tmp_path, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="a.example", DATABASE_URL="postgres://u:p@h/db"
+        tmp_path,
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="a.example",
+        DATABASE_URL="postgres://u:p@h/db",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "django.db.backends.postgresql", "a.example"]

@@ -7,6 +7,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 OWNER_LABEL = "catalog.owner"
+INSTANCE_LABEL = "catalog.instance"
 VERIFICATION_LABEL = "catalog.verification"
 ATTEMPT_LABEL = "catalog.attempt"
 
@@ -34,16 +35,19 @@ def reap(
     client: docker.DockerClient,
     live_attempts: Iterable[tuple[int, int]],
     kept_verifications: Iterable[int],
+    *,
+    instance: str,
     owner: str = "worker",
 ) -> ReapReport:
-    """Remove resources labelled by `owner` unless a live attempt (or a kept result) owns them.
+    """Remove resources labelled by `owner` for this catalog `instance` unless a live attempt
+    (or a kept result) owns them.
 
-    Only what carries our owner label is ever looked at, so nothing made by anyone
-    else can be removed.
+    Only what carries both labels is ever looked at, so nothing made by anyone else,
+    another catalog on the same engine included, can be removed.
     """
     live = set(live_attempts)
     kept = set(kept_verifications)
-    selector = {"label": f"{OWNER_LABEL}={owner}"}
+    selector = {"label": [f"{OWNER_LABEL}={owner}", f"{INSTANCE_LABEL}={instance}"]}
     counts = {"containers": 0, "volumes": 0, "networks": 0, "images": 0}
     for container in client.containers.list(all=True, filters=selector):
         if owner_of(container.labels) not in live:

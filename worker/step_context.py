@@ -89,8 +89,11 @@ class RunContext:
         self._helper_image = ""
         self._serial = itertools.count(1)
         verification, attempt = labels.get("catalog.verification", ""), labels.get("catalog.attempt", "")
+        instance = labels.get("catalog.instance", "")
         if _TAG_PART.match(verification) and _TAG_PART.match(attempt):
-            self.repository = f"catalog-verify/{verification}-{attempt}"
+            # The instance keeps tags of two catalogs sharing an engine apart.
+            prefix = f"{instance}-" if _TAG_PART.match(instance) else ""
+            self.repository = f"catalog-verify/{prefix}{verification}-{attempt}"
         else:
             self.repository = f"catalog-verify/run-{self.token}"
 

@@ -51,8 +51,10 @@ def start_container(ctx: RunContext, params: dict) -> ContainerHandle:
     return handle
 
 
-def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float) -> dict:
-    """Wait for the container to exit before the deadline (killing it at the deadline) and observe it."""
+def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float, *, stopped: bool = False) -> dict:
+    """Wait for the container to exit before the deadline (killing it at the deadline) and observe it.
+
+    `stopped` says a `docker stop` ran its course, so a SIGKILL exit was ours, not the kernel's."""
     api = ctx.client.api
     timed_out = False
     with engine_errors():
@@ -66,7 +68,7 @@ def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float) -> dic
                 api.kill(handle.id)
             api.wait(handle.id, timeout=30)
         handle.output.join(5)
-        state = settled_state(api, handle.id, killed_by_us=timed_out)
+        state = settled_state(api, handle.id, killed_by_us=timed_out or stopped)
     duration = engine_duration(state)
     return {
         "exit_code": state.get("ExitCode"),
@@ -142,6 +144,7 @@ def stop_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
     with engine_errors():
         ctx.client.api.stop(handle.id, timeout=grace)
     took = time.monotonic() - started
-    observed = {**exit_state(ctx, handle, ctx.step_deadline(30)), "stop_seconds": took}
+    # A stop that lasted its whole grace period ended in the engine's SIGKILL.
+    observed = {**exit_state(ctx, handle, ctx.step_deadline(30), stopped=took >= grace), "stop_seconds": took}
     outcome = exit_outcome(ctx, index, step, handle, observed)
     return dataclasses.replace(outcome, summary=f"stopped in {took:.2f} s, exit {observed['exit_code']}")

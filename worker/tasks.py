@@ -59,6 +59,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
     files = {f.path: (f.content.encode(), f.executable) for f in example.files.all()}
     labels = {
         "catalog.owner": "worker",
+        "catalog.instance": settings.CATALOG_INSTANCE,
         "catalog.verification": str(verification_id),
         "catalog.attempt": str(attempt),
         "catalog.example": str(example),
@@ -181,7 +182,7 @@ def reap_orphans() -> dict:
         report["engine"] = f"unreachable: {error}"
     else:
         live = Verification.objects.active().exclude(attempt=0).values_list("pk", "attempt")
-        removed = reap(client, live, Verification.objects.kept_ids())
+        removed = reap(client, live, Verification.objects.kept_ids(), instance=settings.CATALOG_INSTANCE)
         report.update(removed=removed.total, engine="ok")
     ServiceBeat.beat("reaper", ServiceBeat.Role.REAPER, **report)
     if requeued:

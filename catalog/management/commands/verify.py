@@ -47,7 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(progress_line(done, len(rows)), ending="\r" if sys.stdout.isatty() else "\n")
             if done == len(rows) or time.monotonic() > deadline:
                 break
-            time.sleep(1)
+            time.sleep(0.25)
         self.stdout.write("")
         self.stdout.write(summary_table(rows))
         if done < len(rows):
