@@ -181,3 +181,33 @@ def _remove_labelled(client: docker.DockerClient, filters: dict[str, str]) -> li
         found.append(f"image {image.short_id} {image.tags}")
         client.images.remove(image.id, force=True)
     return found
+
+
+@pytest.fixture
+def labels(docker_client, docker_labels) -> Iterator[dict[str, str]]:
+    yield from labelled(docker_client, docker_labels)
+
+
+def labelled(client: docker.DockerClient, base_labels: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Per-test labels; afterwards nothing but images may carry them, and the images are removed."""
+    from worker.builder import remove_images
+    from worker.engine import label_filters
+
+    labels = {**base_labels, "catalog.test": uuid.uuid4().hex[:12]}
+    yield labels
+    selector = label_filters(labels)
+    leftovers = [f"container {c.name}" for c in client.containers.list(all=True, filters=selector)]
+    leftovers += [f"volume {v.name}" for v in client.volumes.list(filters=selector)]
+    leftovers += [f"network {n.name}" for n in client.networks.list(filters=selector)]
+    for container in client.containers.list(all=True, filters=selector):
+        container.remove(force=True, v=True)
+    remove_images(client, labels)
+    assert not leftovers, f"the run left {leftovers}"
+
+
+@pytest.fixture
+def nowhere() -> docker.DockerClient:
+    """A client for an engine that does not exist: any engine call through it raises."""
+    import docker
+
+    return docker.DockerClient(base_url="unix:///nonexistent.sock", version="1.41", timeout=2)

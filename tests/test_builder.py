@@ -6,7 +6,6 @@ import io
 import tarfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -15,7 +14,6 @@ from docker.errors import ImageNotFound
 
 from worker.build_context import context_tar
 from worker.builder import build_image, remove_images
-from worker.engine import label_filters
 
 pytestmark = pytest.mark.docker
 
@@ -58,28 +56,9 @@ def ensure_busybox(client: docker.DockerClient) -> str:
     return client.images.get(BUSYBOX).id
 
 
-def labelled(client: docker.DockerClient, base_labels: dict[str, str]) -> Iterator[dict[str, str]]:
-    """Per-test labels; afterwards nothing but images may carry them, and the images are removed."""
-    labels = {**base_labels, "catalog.test": uuid.uuid4().hex[:12]}
-    yield labels
-    selector = label_filters(labels)
-    leftovers = [f"container {c.name}" for c in client.containers.list(all=True, filters=selector)]
-    leftovers += [f"volume {v.name}" for v in client.volumes.list(filters=selector)]
-    leftovers += [f"network {n.name}" for n in client.networks.list(filters=selector)]
-    for container in client.containers.list(all=True, filters=selector):
-        container.remove(force=True, v=True)
-    remove_images(client, labels)
-    assert not leftovers, f"the run left {leftovers}"
-
-
 @pytest.fixture(scope="module", autouse=True)
 def busybox(docker_client):
     return ensure_busybox(docker_client)
-
-
-@pytest.fixture
-def labels(docker_client, docker_labels):
-    yield from labelled(docker_client, docker_labels)
 
 
 def build(

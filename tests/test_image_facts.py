@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tests.conftest import LABELS
-from tests.test_builder import ensure_busybox, labelled
+from tests.conftest import LABELS, labelled
+from tests.test_builder import ensure_busybox
 from worker.build_context import context_tar
 from worker.builder import build_image
 from worker.image_facts import clean_instruction, collect_image_facts

@@ -1,9 +1,8 @@
 """The sandbox policy: hostile Dockerfiles and contexts are refused; run arguments follow the trust level."""
 
-import docker
 import pytest
 
-from tests.test_builder import ensure_busybox, labelled
+from tests.test_builder import ensure_busybox
 from tests.test_runner import example, run
 from worker.build_context import parse_dockerfile
 from worker.policy import (
@@ -168,17 +167,6 @@ def test_unknown_trust_levels_are_a_programming_error():
 @pytest.fixture
 def busybox(docker_client):
     return ensure_busybox(docker_client)
-
-
-@pytest.fixture
-def labels(docker_client, docker_labels):
-    yield from labelled(docker_client, docker_labels)
-
-
-@pytest.fixture
-def nowhere():
-    """A client for an engine that does not exist: any engine call through it raises."""
-    return docker.DockerClient(base_url="unix:///nonexistent.sock", version="1.41", timeout=2)
 
 
 def test_untrusted_containers_run_confined(docker_client, labels, busybox):

@@ -9,7 +9,7 @@ import uuid
 import docker
 import pytest
 
-from tests.test_builder import ensure_busybox, labelled
+from tests.test_builder import ensure_busybox
 from worker.engine import EngineUnavailable, connect, label_filters
 from worker.runner import run_scenario
 from worker.scenario import Scenario, parse_scenario
@@ -25,17 +25,6 @@ HTTPD = 'FROM busybox:1.35\n{}\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\
 @pytest.fixture(scope="module", autouse=True)
 def busybox(docker_client):
     return ensure_busybox(docker_client)
-
-
-@pytest.fixture
-def labels(docker_client, docker_labels):
-    yield from labelled(docker_client, docker_labels)
-
-
-@pytest.fixture
-def nowhere():
-    """A client for an engine that does not exist: any engine call through it raises."""
-    return docker.DockerClient(base_url="unix:///nonexistent.sock", version="1.41", timeout=2)
 
 
 def example(

@@ -2,28 +2,24 @@
 
 import hashlib
 import json
-import re
 
 import docker
 from docker.errors import ImageNotFound
 
+from worker.build_context import parse_dockerfile
 from worker.scenario import Scenario
 
 # Bump when the runner or the sandbox policy changes what a verification means.
 RUNNER_VERSION = "1"
-FROM_LINE = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.I | re.M)
 BASE_LABELS = ("catalog.base.source", "catalog.base.recipe")
 
 
 def base_refs(scenario: Scenario, files: dict[str, tuple[bytes, bool]]) -> list[str]:
-    """The external images the example's Dockerfiles start FROM (stages and scratch left out)."""
+    """The external images the example's builds read (FROM and COPY --from; stages and scratch left out)."""
     refs: list[str] = []
     for image in scenario.images:
-        text = files[image.dockerfile][0].decode(errors="replace")
-        stages = {m.lower() for m in re.findall(r"\bAS\s+(\S+)", text, re.I)}
-        for ref in FROM_LINE.findall(text):
-            if ref != "scratch" and ref.lower() not in stages and ref not in refs:
-                refs.append(ref)
+        dockerfile = parse_dockerfile(files[image.dockerfile][0].decode(errors="replace"))
+        refs += [ref for ref in dockerfile.external_refs(image.build_args) if ref not in refs]
     return refs
 
 
