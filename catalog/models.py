@@ -52,6 +52,8 @@ class Pattern(models.Model):
     body_markdown = models.TextField()
     body_html = models.TextField(help_text="Rendered and sanitised once, at sync.")
     toc_html = models.TextField(blank=True)
+    # Platform patterns no single Docker engine can prove say why, instead of showing a fake proof.
+    unverifiable = models.TextField(blank=True)
     sources = models.JSONField(default=list)
     categories = models.ManyToManyField(Category, through="PatternCategory", related_name="patterns")
     # Where the tile sits: the column of its first category, then its order within it.
@@ -111,6 +113,7 @@ class PatternRelation(models.Model):
         PART_OF = "part-of", "Part of"
         ALTERNATIVE_TO = "alternative-to", "Alternative to"
         FIXES = "fixes", "Fixes"
+        REALISES = "realises", "Realises"
         RELATED = "related", "Related to"
 
     INVERSE_LABELS = {
@@ -118,6 +121,7 @@ class PatternRelation(models.Model):
         "part-of": "Has part",
         "alternative-to": "Alternative to",
         "fixes": "Fixed by",
+        "realises": "Realised by",
         "related": "Related to",
     }
 

@@ -112,6 +112,11 @@ class Scenario:
             len(comparison.expect) for comparison in self.compare
         )
 
+    @property
+    def proving_expectation_count(self) -> int:
+        """Checks that say something about the pattern; `succeeds` only says that a build worked."""
+        return self.expectation_count - sum("succeeds" in step.expect for step in self.steps)
+
 
 def parse_scenario(raw: object, files: set[str]) -> tuple[Scenario | None, list[ScenarioError]]:
     """Check raw example.yaml data against the schema; ``files`` are the example's own files.

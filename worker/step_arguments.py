@@ -6,6 +6,7 @@ made, or a value checked here (argv, user, environment names, mount paths).
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 
@@ -14,6 +15,7 @@ from worker.step_context import RunContext, StepFailure
 from worker.step_volumes import anonymous_volume, network, volume
 
 DOCKER_SOCKET = "/var/run/docker.sock"
+SOCKET_LABELS_ENV = "CATALOG_LABELS"  # JSON object of the labels to put on anything made via the socket
 _USER = re.compile(r"^[A-Za-z0-9_.-]{1,64}(:[A-Za-z0-9_.-]{1,64})?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MOUNT_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")  # no ':' that could smuggle options into a bind
@@ -77,6 +79,9 @@ def container_arguments(ctx: RunContext, params: dict, image: str) -> dict:
         raise StepFailure("POLICY_REJECTED", "host access is never given at this trust level")
     if "docker-socket" in host:
         binds[DOCKER_SOCKET] = {"bind": DOCKER_SOCKET, "mode": "rw"}
+        # What the container starts through the socket must carry the run's labels, or cleanup
+        # and the reaper would never find it: the example reads them from this variable.
+        environment = {**environment, SOCKET_LABELS_ENV: json.dumps(ctx.labels, sort_keys=True)}
     arguments.update(
         command=words(params.get("command"), "command"),
         entrypoint=words(params.get("entrypoint"), "entrypoint"),

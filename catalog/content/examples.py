@@ -12,6 +12,7 @@ SCENARIO_FILE = "example.yaml"
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*$")
 MOST_FILES = 50
 MOST_FILE_BYTES = 256 * 1024
+LEAST_EXPECTATIONS = 2  # "it built and exited 0" proves no pattern
 FROM_LINE = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
 COPY_FROM = re.compile(r"^\s*COPY\s+.*--from=(\S+)", re.I | re.M)
 
@@ -34,6 +35,15 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
     context = {f.path for f in files if f.path != SCENARIO_FILE}
     scenario, problems = parse_scenario(raw, context)
     errors.extend(ContentError(scenario_file, problem.field, problem.message) for problem in problems)
+    if scenario and scenario.proving_expectation_count < LEAST_EXPECTATIONS:
+        errors.append(
+            ContentError(
+                scenario_file,
+                "steps",
+                f"an example proves its pattern with at least {LEAST_EXPECTATIONS} expectations "
+                f"that would fail without it; this one has {scenario.proving_expectation_count}",
+            )
+        )
     if scenario:
         contents = {f.path: f.content for f in files}
         for image in scenario.images:

@@ -90,6 +90,7 @@ def save_pattern(pattern: Pattern | None, source: PatternSource, categories: dic
     pattern.sources = list(source.sources)
     pattern.table_column = categories[source.categories[0]].position
     pattern.position = source.order
+    pattern.unverifiable = source.unverifiable
     pattern.published = True
     pattern.content_hash = source.content_hash
     pattern.save()

@@ -20,6 +20,7 @@ FRONT_MATTER_FIELDS = {
     "related",
     "sources",
     "order",
+    "unverifiable",
 }
 HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
@@ -73,7 +74,9 @@ def load_pattern(root: Path, folder: Path, bases: set[str], errors: list) -> Pat
     if not isinstance(order, int) or isinstance(order, bool):
         errors.append(ContentError(file, "order", "expected a whole number"))
     check_sections(body, file, errors)
+    unverifiable = fields.optional_text("unverifiable")
     examples = load_examples(root, folder, bases, errors)
+    check_proof(kind, unverifiable, examples, folder, file, errors)
     if len(errors) > before:
         return None
     return PatternSource(
@@ -88,7 +91,25 @@ def load_pattern(root: Path, folder: Path, bases: set[str], errors: list) -> Pat
         order=order,
         body=body,
         examples=tuple(examples),
+        unverifiable=unverifiable,
     )
+
+
+def check_proof(kind: str, unverifiable: str, examples: list, folder: Path, file: str, errors: list) -> None:
+    """Every page proves itself on the engine, except platform patterns that say why they cannot."""
+    if unverifiable and kind != "platform":
+        errors.append(
+            ContentError(file, "unverifiable", "only platform patterns may go without a verified example")
+        )
+    elif not unverifiable and not (folder / "examples").is_dir():
+        errors.append(
+            ContentError(
+                file,
+                "examples",
+                "every pattern needs an examples/ folder; a platform pattern that no Docker engine "
+                "can prove says why in 'unverifiable' instead",
+            )
+        )
 
 
 def split_front_matter(text: str, file: str, errors: list) -> tuple[dict | None, str]:
@@ -129,8 +150,9 @@ def load_examples(root: Path, folder: Path, bases: set[str], errors: list) -> li
 
 
 def check_across(patterns: list[PatternSource], errors: list) -> None:
-    """Rules that need the whole tree: unique symbols, related patterns that exist."""
+    """Rules that need the whole tree: unique symbols, related patterns that exist, fixes."""
     slugs = {pattern.slug for pattern in patterns}
+    check_fixes(patterns, slugs, errors)
     owners: dict[str, str] = {}
     for pattern in patterns:
         file = f"{pattern.slug}/README.md"
@@ -151,6 +173,23 @@ def check_across(patterns: list[PatternSource], errors: list) -> None:
                 )
 
 
+def check_fixes(patterns: list[PatternSource], slugs: set[str], errors: list) -> None:
+    """Every anti-pattern is fixed by some pattern, declared on either side."""
+    fixed = {slug for p in patterns for slug, relation in p.related if relation == "fixes"}
+    fixed |= {
+        p.slug for p in patterns for slug, relation in p.related if relation == "fixed-by" and slug in slugs
+    }
+    for pattern in patterns:
+        if pattern.kind == "anti-pattern" and pattern.slug not in fixed:
+            errors.append(
+                ContentError(
+                    f"{pattern.slug}/README.md",
+                    "related",
+                    "an anti-pattern needs the pattern that fixes it: add {pattern: ..., relation: fixed-by}",
+                )
+            )
+
+
 class FieldReader:
     """Reads front-matter fields, recording an error per field that is missing or malformed."""
 
@@ -168,6 +207,13 @@ class FieldReader:
         value = self.meta.get(field)
         if not isinstance(value, str) or not value.strip():
             self.fail(field, "required text is missing")
+            return ""
+        return value.strip()
+
+    def optional_text(self, field: str) -> str:
+        value = self.meta.get(field, "")
+        if not isinstance(value, str):
+            self.fail(field, "expected text")
             return ""
         return value.strip()
 

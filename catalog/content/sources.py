@@ -56,6 +56,7 @@ class PatternSource:
     order: int
     body: str
     examples: tuple[ExampleSource, ...]
+    unverifiable: str = ""
 
     @property
     def content_hash(self) -> str:
@@ -68,6 +69,7 @@ class PatternSource:
             "related": self.related,
             "sources": self.sources,
             "order": self.order,
+            "unverifiable": self.unverifiable,
             "body": self.body,
             "examples": [example.content_hash for example in self.examples],
         }

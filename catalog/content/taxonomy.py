@@ -24,9 +24,10 @@ CATEGORY_SLUGS = tuple(category.slug for category in CATEGORIES)
 
 KINDS = ("pattern", "anti-pattern", "principle", "platform")
 
-# Relations an author may write; `fixed-by` is stored as the other page's `fixes`.
-RELATIONS = ("uses", "part-of", "alternative-to", "fixes", "fixed-by", "related")
-INVERTED_RELATIONS = {"fixed-by": "fixes"}
+# Relations an author may write; `fixed-by` is stored as the other page's `fixes`, and
+# `realised-by` (a principle naming the patterns that put it into practice) as their `realises`.
+RELATIONS = ("uses", "part-of", "alternative-to", "fixes", "fixed-by", "realises", "realised-by", "related")
+INVERTED_RELATIONS = {"fixed-by": "fixes", "realised-by": "realises"}
 
 SECTIONS = (
     "Problem",
