@@ -7,6 +7,7 @@ from catalog.models import Category, Pattern
 SEPARATE_KINDS = (
     ("principle", "Principles", "Properties every good container has."),
     ("anti-pattern", "Anti-patterns", "Common mistakes, each linked to the pattern that fixes it."),
+    ("platform", "Platform level", "Patterns of the orchestrator, shown with their manifests."),
 )
 
 

@@ -211,3 +211,15 @@ def nowhere() -> docker.DockerClient:
     import docker
 
     return docker.DockerClient(base_url="unix:///nonexistent.sock", version="1.41", timeout=2)
+
+
+@pytest.fixture
+def broker(redis_url):
+    """An empty Redis broker for worker processes the test starts."""
+    import redis
+
+    # The site and the worker read the broker from the environment; `make test` sets it.
+    require("REDIS_URL", bool(os.environ.get("REDIS_URL")), "export REDIS_URL=redis://127.0.0.1:6390/0")
+    with redis.Redis.from_url(redis_url) as client:
+        client.delete("verify", "celery", "unacked", "unacked_index")
+    return redis_url

@@ -204,3 +204,63 @@ def test_command_prints_counts_then_problems(tmp_path, capsys):
     with pytest.raises(CommandError, match="1 problem"):
         call_command("sync_patterns", path=tmp_path)
     assert "symbol: 'Paa' is already used by pattern-0" in capsys.readouterr().err
+
+
+def test_a_pattern_without_examples_is_refused(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    shutil.rmtree(tmp_path / "pattern-0/examples")
+    found = problems(tmp_path)
+    assert len(found) == 1
+    assert found[0].startswith("pattern-0/README.md: examples: every pattern needs an examples/ folder")
+
+
+def test_a_platform_pattern_says_why_it_has_no_example_and_the_page_shows_it(tmp_path, client):
+    factories.write_tree(tmp_path, count=1)
+    reason = "Operators run inside a Kubernetes cluster; a Docker engine alone has no API to reconcile."
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", kind="platform", unverifiable=reason)
+    shutil.rmtree(tmp_path / "pattern-0/examples")
+    assert sync_patterns(tmp_path).ok
+    pattern = Pattern.objects.get(slug="pattern-0")
+    assert pattern.unverifiable == reason
+    page = client.get(pattern.get_absolute_url()).content.decode()
+    assert "Not verified here" in page
+    assert "a Docker engine alone has no API to reconcile" in page
+
+
+def test_only_platform_patterns_may_be_unverifiable(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", unverifiable="Too hard to show.")
+    assert problems(tmp_path) == [
+        "pattern-0/README.md: unverifiable: only platform patterns may go without a verified example"
+    ]
+
+
+def test_an_anti_pattern_needs_a_fix(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", kind="anti-pattern")
+    found = problems(tmp_path)
+    assert len(found) == 1
+    assert found[0].startswith("pattern-0/README.md: related: an anti-pattern needs the pattern that fixes")
+
+
+def test_an_example_needs_two_proving_expectations(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    steps = [{"build": {"image": "app"}, "expect": {"succeeds": True}}, {"run": {"image": "app"}}]
+    steps[1]["expect"] = {"exit_code": 0}
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", example=factories.scenario(steps=steps))
+    assert problems(tmp_path) == [
+        "pattern-0/examples/hello/example.yaml: steps: an example proves its pattern with at least 2 "
+        "expectations that would fail without it; this one has 1"
+    ]
+
+
+def test_a_principle_lists_the_patterns_that_realise_it(tmp_path, client):
+    factories.write_tree(tmp_path, count=1)
+    related = [{"pattern": "pattern-0", "relation": "realised-by"}]
+    factories.write_pattern(tmp_path, "small", symbol="Sml", kind="principle", related=related)
+    assert sync_patterns(tmp_path).ok
+    relation = PatternRelation.objects.get()
+    stored = (relation.source.slug, relation.relation, relation.target.slug)
+    assert stored == ("pattern-0", "realises", "small")
+    page = client.get(Pattern.objects.get(slug="small").get_absolute_url()).content.decode()
+    assert "Realised by" in page

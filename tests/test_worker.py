@@ -1,7 +1,6 @@
 """Verification end to end: a real Celery worker on Redis, the real engine, the real database."""
 
 import json
-import os
 import subprocess
 import time
 
@@ -12,27 +11,15 @@ from catalog.content.importer import sync_patterns
 from catalog.models import Example, Verification
 from catalog.queueing import request_verification
 from tests import factories
-from tests.conftest import RUN_ID, require
+from tests.conftest import RUN_ID
 from tests.worker_process import WorkerProcess
 from worker.builder import remove_images
-from worker.quantities import format_size
 from worker.tasks import verify_example
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 FAILING = 'FROM busybox:1.35\nRUN echo "about to fail" && exit 3\nCMD ["true"]\n'
 SLOW_BUILD = 'FROM busybox:1.35\nRUN sleep 12\nCMD ["echo", "slow build done"]\n'
-
-
-@pytest.fixture
-def broker(redis_url):
-    import redis
-
-    # The site and the worker read the broker from the environment; `make test` sets it.
-    require("REDIS_URL", bool(os.environ.get("REDIS_URL")), "export REDIS_URL=redis://127.0.0.1:6390/0")
-    with redis.Redis.from_url(redis_url) as client:
-        client.delete("verify", "celery", "unacked", "unacked_index")
-    return redis_url
 
 
 @pytest.fixture
@@ -62,13 +49,13 @@ def catalog(tmp_path):
         steps=[
             {
                 "run": {"image": "app", "entrypoint": ["sleep", "3600"], "timeout": "3s"},
-                "expect": {"exit_code": 0},
+                "expect": {"exit_code": 0, "duration_max": "3s"},
             }
         ]
     )
     factories.write_pattern(root, "endless", symbol="En", example=endless)
     slow = factories.scenario(
-        steps=[{"run": {"image": "app"}, "expect": {"output_contains": "slow build done"}}]
+        steps=[{"run": {"image": "app"}, "expect": {"exit_code": 0, "output_contains": "slow build done"}}]
     )
     factories.write_pattern(root, "slow", symbol="Sl", example=slow, files={"Dockerfile": SLOW_BUILD})
     assert sync_patterns(root).ok
@@ -203,20 +190,3 @@ def test_verify_again_rebuilds_nothing_and_an_edit_reverifies_only_that_example(
     assert "queued 1, up to date 0" in capsys.readouterr().out
     verification = wait_until_finished(example("passes").verifications.first(), worker)
     assert verification.state == "passed" and "edited" in verification.log
-
-
-def test_the_starter_patterns_pass_and_their_pages_show_the_proof(settings, workers, client):
-    assert sync_patterns(settings.PATTERNS_DIR).ok
-    worker = workers()
-    examples = list(Example.objects.filter(pattern__published=True).select_related("pattern"))
-    verifications = [request_verification(example)[0] for example in examples]
-    for verification in verifications:
-        verification = wait_until_finished(verification, worker, timeout=300)
-        assert verification.state == "passed", (str(verification.example), verification.detail)
-        page = client.get(verification.example.pattern.get_absolute_url()).content.decode()
-        assert "Passed" in page and "Layer history" in page
-        for name, facts in verification.result["images"].items():
-            assert facts["size"] > 0 and facts["history"], name
-            assert format_size(facts["size"]) in page
-        assert all(check["passed"] for check in verification.result["checks"])
-        assert len(verification.result["checks"]) >= 2

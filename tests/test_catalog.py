@@ -1,0 +1,142 @@
+"""The real catalog in patterns/: complete, well-formed, and every example proven on the engine."""
+
+import os
+import time
+
+import pytest
+from django.conf import settings
+
+from catalog.content.importer import sync_patterns
+from catalog.content.loader import load_tree
+from catalog.models import Example, Pattern, PatternRelation, Verification
+from catalog.queueing import request_verification
+from catalog.verify_report import summary_table
+from tests.worker_process import WorkerProcess
+from worker.quantities import format_size
+from worker.scenario import Scenario
+
+# What each source document names (../shared/sources/README.md), as the catalog's folders.
+SOURCE_PATTERNS = {
+    "000 Container Patterns (Giant Swarm)": [
+        "proper-linux-process", "explicit-interfaces", "disposable", "immutable", "self-contained",
+        "small", "pod", "sidecar", "ambassador", "adapter", "container-chain", "image-metamorphosis",
+        "vm-container", "config-in-volume",
+    ],
+    "001 Containers Patterns (Riviera Dev 2018)": [
+        "copy-sources", "mount-sources", "dockerize-your-tools", "onbuild-image",
+        "dependencies-first-dockerfile", "source-to-image", "build-from-scratch", "containers-launcher",
+        "docker-socket-mount", "host-spoofing", "entrypoint-cmd-combined", "exec-form-entrypoint",
+        "sidecar", "ambassador",
+    ],
+    "002 The Distributed System ToolKit": ["pod", "sidecar", "ambassador", "adapter"],
+    "003 Docker und Kubernetes Patterns & Anti-Patterns": [
+        "self-describing-image", "well-behaved-process", "container-initializer",
+        "image-layer-architecture", "image-shrinking", "externalized-configuration",
+        "container-unit-testing", "sidecar", "ambassador", "adapter", "service-mesh", "diagnosability",
+        "operator", "package-management", "dev-orchestration", "promotion", "image-metamorphosis",
+        "stateful-container", "enterprise-pod", "health-check",
+    ],
+    "004 Container-Native Architecture": ["self-registration", "health-check", "container-initializer"],
+    "issue 4 anti-patterns": [
+        "shell-form-entrypoint", "cache-busting-order", "fat-image", "unpinned-latest", "running-as-root",
+        "secrets-in-layers",
+    ],
+}  # fmt: skip
+LEAST_ENTRIES = 45
+COLD_BUDGET_SECONDS = 15 * 60
+CATALOG_WORKERS = int(os.environ.get("CATALOG_WORKERS", "2"))  # one per core of the CI machine
+
+
+@pytest.fixture(scope="module")
+def tree():
+    loaded = load_tree(settings.PATTERNS_DIR)
+    assert not loaded.errors, "\n".join(str(error) for error in loaded.errors)
+    return loaded
+
+
+@pytest.mark.parametrize("source", sorted(SOURCE_PATTERNS))
+def test_every_pattern_the_sources_name_is_in_the_catalog(tree, source):
+    present = {pattern.slug for pattern in tree.patterns}
+    assert sorted(set(SOURCE_PATTERNS[source]) - present) == []
+
+
+def test_the_catalog_is_complete_and_every_page_has_its_proof(tree):
+    assert len(tree.patterns) >= LEAST_ENTRIES
+    for pattern in tree.patterns:
+        if pattern.unverifiable:
+            assert pattern.kind == "platform", pattern.slug
+            assert "```yaml" in pattern.body, f"{pattern.slug} shows no manifest"
+        else:
+            assert pattern.examples, f"{pattern.slug} has no example"
+        assert pattern.sources, pattern.slug
+        for example in pattern.examples:
+            proving = Scenario.from_dict(example.scenario).proving_expectation_count
+            assert proving >= 2, f"{pattern.slug}/{example.slug}: {proving} expectations"
+            assert example.scenario.get("commands"), f"{pattern.slug}/{example.slug} shows no commands"
+
+
+@pytest.mark.django_db
+def test_every_anti_pattern_links_its_fix_and_every_principle_its_patterns(tree):
+    assert sync_patterns(settings.PATTERNS_DIR).ok
+    for anti in Pattern.objects.filter(kind=Pattern.Kind.ANTI_PATTERN):
+        fixes = PatternRelation.objects.filter(target=anti, relation="fixes", source__kind="pattern")
+        assert fixes.exists(), f"{anti.slug} has no fix"
+    for principle in Pattern.objects.filter(kind=Pattern.Kind.PRINCIPLE):
+        realising = PatternRelation.objects.filter(target=principle, relation="realises")
+        assert realising.count() >= 2, f"{principle.slug} names {realising.count()} realising patterns"
+    kinds = set(Pattern.objects.values_list("kind", flat=True))
+    assert kinds == {"pattern", "anti-pattern", "principle", "platform"}
+
+
+@pytest.mark.catalog
+@pytest.mark.docker
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_every_example_of_the_catalog_passes_on_the_engine(tmp_path, broker, docker_client, client, capsys):
+    """Verify the whole catalog from a cold build cache, through the real worker, and print the table."""
+    assert sync_patterns(settings.PATTERNS_DIR).ok
+    workers = [WorkerProcess(tmp_path, VERIFY_ALLOW_HOST_ACCESS="true") for _ in range(CATALOG_WORKERS)]
+    try:
+        for worker in workers:
+            worker.wait_for_log("ready.")
+        examples = list(Example.objects.filter(pattern__published=True).select_related("pattern"))
+        started = time.monotonic()
+        ids = [request_verification(example)[0].pk for example in examples]
+        rows = wait_for_all(ids, workers, timeout=COLD_BUDGET_SECONDS * 2)
+        took = time.monotonic() - started
+    finally:
+        for worker in workers:
+            worker.stop()
+        remove_catalog_images(docker_client)
+    with capsys.disabled():
+        print(f"\n{summary_table(rows)}\n")
+        print(f"whole catalog: {len(rows)} examples in {took / 60:.1f} min, {CATALOG_WORKERS} workers")
+    failed = [f"{row.example}: {row.failure_reason} {row.detail}" for row in rows if row.state != "passed"]
+    assert failed == []
+    assert took <= COLD_BUDGET_SECONDS, f"cold verification took {took:.0f} s"
+    for row in rows:
+        assert len(row.result["checks"]) >= 2 and all(check["passed"] for check in row.result["checks"])
+    shown = rows[0]
+    page = client.get(shown.example.pattern.get_absolute_url()).content.decode()
+    assert "Passed" in page and "Layer history" in page
+    for facts in shown.result["images"].values():
+        assert format_size(facts["size"]) in page
+
+
+def wait_for_all(ids: list[int], workers: list[WorkerProcess], timeout: float) -> list[Verification]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = list(Verification.objects.filter(pk__in=ids).select_related("example__pattern"))
+        if all(not row.is_active for row in rows):
+            return rows
+        if time.monotonic() > deadline:
+            logs = "\n".join(worker.log()[-3000:] for worker in workers)
+            raise AssertionError(f"{sum(row.is_active for row in rows)} still running:\n{logs}")
+        time.sleep(1)
+
+
+def remove_catalog_images(docker_client) -> None:
+    from tests.conftest import RUN_ID
+    from worker.builder import remove_images
+
+    remove_images(docker_client, {"catalog.test-run": RUN_ID})
