@@ -200,6 +200,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # namespaces) may run at all, and extra labels put on everything it creates (the test
 # suite uses them to find and remove what its run made).
 VERIFY_ALLOW_HOST_ACCESS = env_bool("VERIFY_ALLOW_HOST_ACCESS", False)
+# A verification waits (unclaimed) while the engine's data folder has less free space than this.
+VERIFY_MIN_FREE_MB = int(os.environ.get("VERIFY_MIN_FREE_MB", "2048"))
 VERIFY_EXTRA_LABELS = dict(item.split("=", 1) for item in env_list("VERIFY_EXTRA_LABELS", "") if "=" in item)
 VERIFY_ON_START = env_bool("VERIFY_ON_START", True)
 # Names this catalog on a shared engine: every object its worker makes carries it, and its

@@ -45,3 +45,31 @@ def test_reap_keeps_live_attempts_and_what_is_not_ours(docker_client, docker_lab
                 docker_client.containers.get(name).remove(force=True)
             with contextlib.suppress(NotFound):
                 docker_client.volumes.get(f"{name}-data").remove(force=True)
+
+
+def build_labelled(client, labels: dict) -> str:
+    import io
+
+    dockerfile = io.BytesIO(b"FROM busybox:1.35\n")
+    image, _ = client.images.build(fileobj=dockerfile, labels=labels, rm=True)
+    return image.id
+
+
+def test_reap_removes_images_of_verifications_not_kept(docker_client, docker_labels):
+    owner = f"reaper-test-{docker_labels['catalog.test-run']}"
+    ours = {**docker_labels, "catalog.owner": owner, "catalog.instance": "mine"}
+    # As the worker labels them: images carry the verification, never the attempt.
+    kept = build_labelled(docker_client, {**ours, "catalog.verification": "8"})
+    stale = build_labelled(docker_client, {**ours, "catalog.verification": "9"})
+    live = build_labelled(docker_client, {**ours, "catalog.verification": "10"})
+    try:
+        report = reap(docker_client, [(10, 1)], [8], owner=owner, instance="mine")
+        assert report.images == 1
+        remaining = {
+            image.id for image in docker_client.images.list(filters={"label": f"catalog.owner={owner}"})
+        }
+        assert remaining == {kept, live}
+    finally:
+        for image in (kept, stale, live):
+            with contextlib.suppress(NotFound):
+                docker_client.images.remove(image, force=True)

@@ -421,3 +421,22 @@ def _made_by(image, marker: str) -> bool:
         return any(marker in (row.get("CreatedBy") or "") for row in image.history())
     except docker.errors.NotFound:
         return False
+
+
+def test_images_carry_only_the_labels_that_find_them_again(docker_client, labels):
+    scenario = example(
+        [{"run": {"image": "app"}, "expect": {"exit_code": 0, "output_contains": "hi"}}],
+        files={"Dockerfile": 'FROM busybox:1.35\nCMD ["echo", "hi"]\n'},
+    )
+    run_labels = {**labels, "catalog.attempt": "3", "catalog.example": "some/example"}
+    result, _ = run(docker_client, run_labels, scenario)
+    image = docker_client.images.get(result.images["app"].id)
+    try:
+        assert labels.items() <= image.labels.items()
+        assert "catalog.attempt" not in image.labels and "catalog.example" not in image.labels
+        ours = [key for key in image.labels if not key.startswith("catalog.base")]  # the base's own
+        steps = [row["CreatedBy"] for row in image.history() if " LABEL catalog." in row["CreatedBy"]]
+        steps = [step for step in steps if "catalog.base" not in step]
+        assert len(steps) == len(ours) == len(labels)  # one builder step per label, and only the caller's
+    finally:
+        docker_client.images.remove(image.id, force=True)

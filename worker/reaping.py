@@ -31,6 +31,13 @@ def owner_of(labels: dict) -> tuple[int, int] | None:
         return None
 
 
+def verification_of(labels: dict) -> int | None:
+    try:
+        return int(labels[VERIFICATION_LABEL])
+    except (KeyError, ValueError):
+        return None
+
+
 def reap(
     client: docker.DockerClient,
     live_attempts: Iterable[tuple[int, int]],
@@ -59,7 +66,7 @@ def reap(
         if owner_of(volume.attrs.get("Labels") or {}) not in live:
             counts["volumes"] += _remove(volume.remove, force=True)
     for image in client.images.list(filters=selector):
-        verification = (owner_of(image.labels) or (None, None))[0]
+        verification = verification_of(image.labels)  # images carry no attempt label
         attempt_live = any(pk == verification for pk, _ in live)
         if verification not in kept and not attempt_live:
             counts["images"] += _remove(client.images.remove, image.id, force=True)

@@ -23,6 +23,7 @@ from worker.step_output import ContainerOutput
 
 HELPER_IMAGE = "busybox:1.35"  # probes, volume filling and file checks; provisioned like any base
 RUN_LABEL = "catalog.run"
+RUN_ONLY_LABELS = ("catalog.attempt", "catalog.example")  # on containers, volumes, networks; not images
 NEVER_STARTED = ["catalog-never-started"]  # the command of containers that are only created
 RETRY_INTERVAL = 0.5
 _TAG_PART = re.compile(r"^[0-9a-z]+$")
@@ -75,8 +76,9 @@ class RunContext:
         # The run label lets the cleanup find what a half-finished call created but never returned.
         self.labels = {**labels, RUN_LABEL: self.token}
         # Images outlive the run (the caller removes them by its own labels), and the classic
-        # builder turns every build label into one more step: they get the caller's labels only.
-        self.image_labels = dict(labels)
+        # builder turns every build label into one more step (~75 ms each): images carry only
+        # what finds them again, not the attempt or the example's name.
+        self.image_labels = {key: value for key, value in labels.items() if key not in RUN_ONLY_LABELS}
         self.deadline, self.emit, self.nocache = deadline, emit, nocache
         self.builds: dict[str, BuildResult] = {}
         self.build_results: list[BuildResult] = []

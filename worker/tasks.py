@@ -17,6 +17,7 @@ from django.db import close_old_connections, connection
 
 from catalog import page_cache
 from catalog.models import Example, ServiceBeat, Verification
+from worker.disk_space import ensure_free_space
 from worker.engine import EngineUnavailable, connect
 from worker.environment import environment_fingerprint
 from worker.reaping import reap
@@ -36,8 +37,10 @@ def worker_name() -> str:
 def verify_example(self, verification_id: int) -> str:
     try:
         client = connect()
+        ensure_free_space(client, settings.VERIFY_MIN_FREE_MB * 2**20)
     except EngineUnavailable as error:
-        # Never claim without an engine: the attempt would be spent on our fault, not the example's.
+        # Never claim without an engine (or room on its disk): the attempt would be spent on our
+        # fault, not the example's.
         Verification.objects.filter(pk=verification_id, state="queued").update(
             detail=f"Waiting for the Docker engine: {error}"
         )
