@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from catalog.charts import layer_chart_svg
+from catalog.image_comparison import Comparison, compare_images
 from catalog.latest_verifications import RESULT_STATES, attach_verifications, example_verdict
 from catalog.models import Example, Verification
 from worker.quantities import format_size
@@ -156,6 +157,7 @@ class Report:
     failed_steps: tuple[StepOutput, ...]
     not_run: tuple[str, ...]
     images: tuple[ImageReport, ...]
+    comparisons: tuple[Comparison, ...]
     log: str
     outdated: bool
 
@@ -291,6 +293,7 @@ def make_report(verification: Verification, example: Example) -> Report:
         ),
         not_run=tuple(str(step.get("title") or "") for step in steps if step.get("status") == "not run"),
         images=tuple(image_report(name, facts) for name, facts in (result.get("images") or {}).items()),
+        comparisons=tuple(compare_images(example.scenario or {}, result)),
         log=verification.log or str(result.get("log") or ""),
         outdated=verification.example_hash != example.content_hash,
     )
