@@ -99,6 +99,8 @@ class Verification(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True, help_text="Seconds the last attempt ran.")
     result = models.JSONField(null=True, blank=True, help_text="Checks, builds, image facts, engine.")
+    # Image name -> bytes, apart from `result` so the size-over-time chart reads a few numbers, not results.
+    image_sizes = models.JSONField(default=dict, blank=True)
     log = models.TextField(blank=True)
 
     objects = VerificationQuerySet.as_manager()

@@ -1,6 +1,7 @@
 """The verification panel's figures: a finished result as a Report, the whole panel of an example."""
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from catalog.charts import layer_chart_svg
 from catalog.image_comparison import Comparison, compare_images
 from catalog.latest_verifications import RESULT_STATES, attach_verifications, example_verdict
 from catalog.models import Example, Verification
+from catalog.size_chart import size_history_svg
 from worker.quantities import format_size
 
 STATUS_LABELS = {
@@ -93,6 +95,7 @@ class ImageReport:
     user: str
     history: tuple[HistoryLine, ...]
     chart: SafeString
+    size_history: SafeString  # empty until the image has passed two verifications
 
     @property
     def short_id(self) -> str:
@@ -192,7 +195,7 @@ def headline(verification: Verification, checks: tuple[CheckRow, ...], failed: i
     return STATUS_LABELS.get(status, status)
 
 
-def image_report(name: str, facts: Mapping) -> ImageReport:
+def image_report(name: str, facts: Mapping, sizes: Sequence[tuple[datetime, int]] = ()) -> ImageReport:
     history = tuple(
         HistoryLine(
             instruction=str(row.get("instruction") or row.get("created_by") or ""),
@@ -217,8 +220,9 @@ def image_report(name: str, facts: Mapping) -> ImageReport:
         layers=int(facts.get("layers") or 0),
         user=str(facts.get("user") or ""),
         history=history,
-        # Safe: layer_chart_svg escapes every text it embeds.
+        # Safe: layer_chart_svg and size_history_svg escape every text they embed.
         chart=mark_safe(layer_chart_svg(bars, title=title)),
+        size_history=mark_safe(size_history_svg(name, sizes)) if len(sizes) >= 2 else mark_safe(""),
     )
 
 
@@ -249,6 +253,7 @@ def build_failure(result: Mapping) -> BuildFailure | None:
 
 def make_report(verification: Verification, example: Example) -> Report:
     result = verification.result or {}
+    size_history = getattr(example, "size_history", {})
     titles = {step.get("index"): str(step.get("title") or "") for step in result.get("steps") or ()}
     checks = tuple(
         CheckRow(
@@ -292,7 +297,10 @@ def make_report(verification: Verification, example: Example) -> Report:
             if step.get("status") in ("failed", "error")
         ),
         not_run=tuple(str(step.get("title") or "") for step in steps if step.get("status") == "not run"),
-        images=tuple(image_report(name, facts) for name, facts in (result.get("images") or {}).items()),
+        images=tuple(
+            image_report(name, facts, size_history.get(name, ()))
+            for name, facts in (result.get("images") or {}).items()
+        ),
         comparisons=tuple(compare_images(example.scenario or {}, result)),
         log=verification.log or str(result.get("log") or ""),
         outdated=verification.example_hash != example.content_hash,
@@ -347,5 +355,26 @@ def attach_panels(examples: Iterable[Example], notices: Mapping[str, str] | None
     """Set `verification_panel` on each example annotated by with_verification_ids (one query)."""
     examples = list(examples)
     attach_verifications(examples)
+    attach_size_history(examples)
     for example in examples:
         example.verification_panel = make_panel(example, notices)
+
+
+SIZE_HISTORY_POINTS = 30
+
+
+def attach_size_history(examples: list[Example]) -> None:
+    """Set `size_history` (image name -> [(finished_at, bytes)], oldest first) in one query."""
+    points: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    rows = (
+        Verification.objects.filter(example__in=examples, state=Verification.State.PASSED)
+        .exclude(image_sizes={})
+        .order_by("finished_at", "pk")
+        .values_list("example_id", "finished_at", "image_sizes")
+    )
+    for example_id, finished_at, sizes in rows:
+        for name, size in (sizes or {}).items():
+            points[example_id][name].append((finished_at, int(size)))
+    for example in examples:
+        found = points.get(example.pk, {})
+        example.size_history = {name: series[-SIZE_HISTORY_POINTS:] for name, series in found.items()}

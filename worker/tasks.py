@@ -99,6 +99,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
         detail=result.detail,
         result=data,
         duration=result.duration,
+        image_sizes={name: facts["size"] for name, facts in data["images"].items()},
         environment_hash=fingerprint,
         log=full_log,
     )
