@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 
 from catalog.service_status import ServiceBeat  # noqa: F401  (models of this app)
-from catalog.verification import Verification  # noqa: F401
+from catalog.verification import ImageLayers, Verification  # noqa: F401
 
 
 class Category(models.Model):

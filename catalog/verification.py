@@ -53,6 +53,22 @@ class VerificationQuerySet(models.QuerySet):
         return self.filter(pk=pk, attempt=attempt, state__in=Verification.CLAIMED_STATES)
 
 
+class ImageLayers(models.Model):
+    """One image's full layer analysis (every layer's change list), read when a reader opens a layer."""
+
+    verification = models.ForeignKey("Verification", on_delete=models.CASCADE, related_name="image_layers")
+    image_name = models.CharField(max_length=64)
+    analysis = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["verification", "image_name"], name="unique_image_layers")
+        ]
+
+    def __str__(self) -> str:
+        return f"layers of {self.image_name} in verification {self.verification_id}"
+
+
 class Verification(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -165,6 +165,8 @@ class ScenarioResult:
     checks: tuple[Check, ...] = ()
     builds: tuple[BuildResult, ...] = ()
     images: dict[str, ImageFacts] = field(default_factory=dict)
+    analysis: dict[str, dict] = field(default_factory=dict)  # image name -> layer summary and lint
+    layer_details: dict[str, dict] = field(default_factory=dict)  # full analyses; the caller stores them
     steps: tuple[StepReport, ...] = ()
     log: str = ""
     duration: float = 0.0

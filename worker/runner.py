@@ -13,7 +13,9 @@ from docker.errors import APIError
 
 from worker.build_context import safe_path
 from worker.engine import EngineUnavailable, checked_labels, engine_errors, engine_info
+from worker.image_insight import image_insight
 from worker.policy import RunPolicy, check_context, check_dockerfile, load_allowed_bases, run_policy
+from worker.quantities import format_size
 from worker.results import CappedLog, Check, ScenarioResult, StepReport, capped_text
 from worker.scenario import Scenario
 from worker.step_context import RunContext, StepFailure, StepOutcome
@@ -34,6 +36,7 @@ def run_scenario(
     on_event: Callable[[str], None] | None = None,
     nocache: bool = False,
     allowed_bases: Collection[str] | None = None,
+    analyse: bool = True,
 ) -> ScenarioResult:
     """Build the example's images, run its steps in order, judge every expectation.
 
@@ -41,6 +44,7 @@ def run_scenario(
     before returning (images excepted: see builder.remove_images). EngineUnavailable
     and exceptions raised by `on_event` propagate; every other problem is a result.
     `allowed_bases` is the FROM allow-list for untrusted examples (default: bases.yaml).
+    `analyse` reads every built image's layers and lints its Dockerfile (worker/image_insight.py).
     """
     started = time.monotonic()
     policy, labels = run_policy(trust), checked_labels(labels)
@@ -78,6 +82,9 @@ def run_scenario(
                 emit.quietly(
                     f"cleanup: could not remove {'; '.join(problems)}" if problems else "cleanup: done"
                 )
+            if analyse:
+                with engine_errors():
+                    collect_insights(ctx)
         except (EngineUnavailable, _CallbackError):
             raise
         except Exception as error:  # a bug of ours must not leave the verification hanging
@@ -173,6 +180,30 @@ def _guarded(index: int, action: str, work: Callable[[], object]) -> StepOutcome
     return result if isinstance(result, StepOutcome) else StepOutcome()
 
 
+def collect_insights(ctx: RunContext) -> None:
+    """Layer analysis and lint of every image with facts, once the containers are gone."""
+    for spec in ctx.scenario.images:
+        facts = ctx.facts.get(spec.name)
+        if facts is None:
+            continue
+        began = time.monotonic()
+        summary, full = image_insight(
+            ctx.client,
+            facts.id,
+            dockerfile=ctx.files[spec.dockerfile][0].decode("utf-8", errors="replace"),
+            target=spec.target,
+            base_id=facts.base_id,
+            trailing_labels=len(ctx.image_labels),
+        )
+        ctx.insights[spec.name], ctx.layer_details[spec.name] = summary, full
+        reclaimable = summary.get("reclaimable_bytes")
+        found = len((summary.get("lint") or {}).get("findings") or ())
+        ctx.emit(
+            f"analysed image {spec.name} in {time.monotonic() - began:.1f} s: "
+            f"{'?' if reclaimable is None else format_size(reclaimable)} reclaimable, {found} lint findings"
+        )
+
+
 def collect_facts(ctx: RunContext) -> None:
     """Facts of every image that built, also when the scenario stopped early: sizes help explain failures."""
     for name, build in list(ctx.builds.items()):
@@ -233,6 +264,8 @@ class _Tally:
             checks=tuple(self.checks),
             builds=tuple(ctx.build_results),
             images=images,
+            analysis=dict(ctx.insights),
+            layer_details=dict(ctx.layer_details),
             steps=tuple(self.reports),
             log=emit.log.text(),
             duration=duration,

@@ -83,6 +83,8 @@ class RunContext:
         self.builds: dict[str, BuildResult] = {}
         self.build_results: list[BuildResult] = []
         self.facts: dict[str, ImageFacts] = {}
+        self.insights: dict[str, dict] = {}  # image name -> analysis summary with lint
+        self.layer_details: dict[str, dict] = {}  # image name -> full analysis (stored apart)
         self.containers: dict[str, ContainerHandle] = {}
         self.outputs: list[tuple[str, ContainerOutput]] = []
         self.volumes: dict[str, str] = {}  # scenario name -> engine name

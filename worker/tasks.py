@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from catalog import page_cache
-from catalog.models import Example, ServiceBeat, Verification
+from catalog.models import Example, ImageLayers, ServiceBeat, Verification
 from worker.disk_space import ensure_free_space
 from worker.engine import EngineUnavailable, connect
 from worker.environment import environment_fingerprint
@@ -90,6 +90,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
     data = result.to_dict()
     data["environment"] = environment
     full_log = data.pop("log")
+    layer_details = data.pop("layer_details")
     state = {"passed": "passed", "failed": "failed"}.get(result.outcome, "error")
     recorded = Verification.finish(
         verification_id,
@@ -103,6 +104,15 @@ def execute(client, verification_id: int, attempt: int) -> str:
         environment_hash=fingerprint,
         log=full_log,
     )
+    if recorded:
+        ImageLayers.objects.bulk_create(
+            [
+                ImageLayers(verification_id=verification_id, image_name=name, analysis=full)
+                for name, full in layer_details.items()
+                if full
+            ],
+            ignore_conflicts=True,  # a retried finish of the same attempt stores nothing twice
+        )
     page_cache.bump_generation()
     return state if recorded else "superseded: a newer attempt owns the row"
 

@@ -15,6 +15,7 @@ from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
 from worker.builder import remove_images
 from worker.engine import EngineUnavailable, connect
+from worker.quantities import format_size
 from worker.runner import run_scenario
 from worker.scenario import Scenario
 
@@ -73,6 +74,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {mark} step {check.step_index} {check.action} {check.name}: "
                 f"expected {check.expected}, observed {check.observed}"
+            )
+        for name, summary in result.analysis.items():
+            findings = (summary.get("lint") or {}).get("findings") or ()
+            lint = ", ".join(f"{finding['code']} line {finding['line']}" for finding in findings)
+            self.stdout.write(
+                f"  image {name}: {format_size(result.images[name].size)}, "
+                f"{format_size(summary.get('reclaimable_bytes') or 0)} reclaimable, lint {lint or 'clean'}"
             )
         verdict = result.outcome
         if result.failure_reason:
