@@ -5,22 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_verification_image_sizes'),
+        ("catalog", "0005_verification_image_sizes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImageLayers',
+            name="ImageLayers",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image_name', models.CharField(max_length=64)),
-                ('analysis', models.JSONField()),
-                ('verification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='image_layers', to='catalog.verification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image_name", models.CharField(max_length=64)),
+                ("analysis", models.JSONField()),
+                (
+                    "verification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="image_layers",
+                        to="catalog.verification",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('verification', 'image_name'), name='unique_image_layers')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("verification", "image_name"), name="unique_image_layers")
+                ],
             },
         ),
     ]
