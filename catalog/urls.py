@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalog import api, verification_views, views
+from catalog import api, layer_files, verification_views, views
 
 catalog_patterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,11 @@ catalog_patterns = [
     ),
     path("patterns/<slug:slug>/badge.svg", verification_views.pattern_badge, name="pattern-badge"),
     path("verifications/<int:pk>.json", verification_views.verification_log, name="verification-log"),
+    path(
+        "verifications/<int:pk>/images/<slug:image>/layers/<int:layer>/files",
+        layer_files.layer_files,
+        name="layer-files",
+    ),
     path("csrf-token.json", verification_views.csrf_token, name="csrf-token"),
     path("status/", verification_views.status, name="status"),
     path("search/", views.search, name="search"),

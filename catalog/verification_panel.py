@@ -1,5 +1,6 @@
 """The verification panel's figures: a finished result as a Report, the whole panel of an example."""
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.utils.timesince import timesince
 from catalog.charts import layer_chart_svg
 from catalog.image_comparison import Comparison, compare_images
 from catalog.latest_verifications import RESULT_STATES, attach_verifications, example_verdict
+from catalog.layer_report import LayerReport, layer_report
 from catalog.models import Example, Verification
 from catalog.size_chart import size_history_svg
 from worker.quantities import format_size
@@ -96,6 +98,7 @@ class ImageReport:
     history: tuple[HistoryLine, ...]
     chart: SafeString
     size_history: SafeString  # empty until the image has passed two verifications
+    analysis: LayerReport | None = None  # layer analysis and lint; None for results from before them
 
     @property
     def short_id(self) -> str:
@@ -298,7 +301,10 @@ def make_report(verification: Verification, example: Example) -> Report:
         ),
         not_run=tuple(str(step.get("title") or "") for step in steps if step.get("status") == "not run"),
         images=tuple(
-            image_report(name, facts, size_history.get(name, ()))
+            dataclasses.replace(
+                image_report(name, facts, size_history.get(name, ())),
+                analysis=layer_report((result.get("analysis") or {}).get(name)),
+            )
             for name, facts in (result.get("images") or {}).items()
         ),
         comparisons=tuple(compare_images(example.scenario or {}, result)),

@@ -223,3 +223,13 @@ def broker(redis_url):
     with redis.Redis.from_url(redis_url) as client:
         client.delete("verify", "celery", "unacked", "unacked_index")
     return redis_url
+
+
+@pytest.fixture(autouse=True)
+def private_page_cache(settings):
+    """Each test renders its own pages: the suite's file cache outlives the test database, so a page
+    cached by an earlier run under the same generation number could otherwise be served again."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()

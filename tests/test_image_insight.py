@@ -59,3 +59,43 @@ def test_lines_map_to_layers_counted_from_the_end_of_the_history():
     history += [{"layer": None}] * 2  # two build labels, appended by the builder
     assert layer_of_lines(history, instructions, trailing=2) == {6: 1, 8: 2, 9: 3, 10: None}
     assert layer_of_lines(history[:3], instructions, trailing=2) == {}  # a history that cannot fit
+
+
+@pytest.mark.django_db
+def test_the_page_shows_layers_waste_and_lint_and_opens_file_trees(docker_client, labels, tmp_path, client):
+    from catalog.content.importer import sync_patterns
+    from catalog.models import Example, ImageLayers, Verification
+    from tests import factories
+
+    scenario, files = example(
+        [{"run": {"image": "app"}, "expect": {"exit_code": 0, "output_contains": "built"}}],
+        files={"Dockerfile": WASTEFUL},
+    )
+    result, _ = run(docker_client, labels, (scenario, files))
+    docker_client.images.remove(result.images["app"].id, force=True)
+    factories.write_tree(tmp_path, count=1)
+    sync_patterns(tmp_path)
+    target = Example.objects.get()
+    data = result.to_dict()
+    details = data.pop("layer_details")
+    verification = Verification.objects.create(
+        example=target, example_hash=target.content_hash, state="passed", attempt=1, result=data
+    )
+    ImageLayers.objects.create(verification=verification, image_name="app", analysis=details["app"])
+    page = client.get(target.pattern.get_absolute_url()).content.decode()
+    assert "Reclaimable" in page and "123 kB" in page
+    assert "deleted by a later layer" in page and "/var/lib/apt/lists/fake_Packages" in page
+    assert "DL3009" in page and "costs 123 kB in its layer" in page
+    url = f"/verifications/{verification.pk}/images/app/layers/{details['app']['layers'][-2]['index']}/files"
+    assert f'href="{url}?under=/"' in page
+    # The layer that wrote the lists: one folder at a time, as a page and as JSON.
+    writer = next(e["written_by"] for e in details["app"]["edges"])
+    base = f"/verifications/{verification.pk}/images/app/layers/{writer}/files"
+    listing = client.get(f"{base}?under=/var/lib/apt&format=json").json()
+    assert listing["under"] == "/var/lib/apt"
+    [lists] = listing["entries"]
+    assert (lists["name"], lists["type"], lists["bytes"]) == ("lists", "dir", 123_456)
+    html = client.get(f"{base}?under=/var/lib/apt/lists").content.decode()
+    assert "fake_Packages" in html and "added" in html and "up one folder" in html
+    assert client.get(f"/verifications/{verification.pk}/images/app/layers/99/files").status_code == 404
+    assert client.get(f"/verifications/{verification.pk}/images/nope/layers/0/files").status_code == 404

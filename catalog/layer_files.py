@@ -1,0 +1,48 @@
+"""One folder of one layer's changes: the lazily opened file tree of the layer list.
+
+HTML for a reader without JavaScript (each folder a link one level down), JSON for the
+page's script, which opens folders in place. Both read the stored full analysis.
+"""
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from catalog.layer_report import CHANGE_LABELS
+from catalog.models import ImageLayers
+from catalog.page_cache import page_cached
+from worker.layer_entries import normalise_path
+from worker.layer_results import change_tree
+from worker.quantities import format_size
+
+
+@require_GET
+@page_cached
+def layer_files(request, pk: int, image: str, layer: int):
+    stored = get_object_or_404(ImageLayers, verification_id=pk, image_name=image)
+    layers = stored.analysis.get("layers") or []
+    if not 0 <= layer < len(layers):
+        raise Http404("no such layer")
+    under = normalise_path(request.GET.get("under", "/")) or "/"
+    entries = [
+        {
+            **child,
+            "bytes_text": format_size(int(child["bytes"])),
+            "label": CHANGE_LABELS.get(child["change"], ""),
+            "url": f"{request.path}?under={child['path']}" if child["type"] == "dir" else "",
+        }
+        for child in change_tree(layers[layer].get("changes") or (), under)
+    ]
+    if request.GET.get("format") == "json":
+        return JsonResponse({"under": under, "entries": entries})
+    parent = under.rsplit("/", 1)[0] or "/"
+    context = {
+        "verification": stored.verification_id,
+        "image": image,
+        "layer": layers[layer],
+        "under": under,
+        "parent_url": f"{request.path}?under={parent}" if under != "/" else "",
+        "entries": entries,
+        "truncated": layers[layer].get("changes_truncated"),
+    }
+    return render(request, "catalog/layer_files.html", context)
