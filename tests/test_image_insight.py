@@ -99,3 +99,52 @@ def test_the_page_shows_layers_waste_and_lint_and_opens_file_trees(docker_client
     assert "fake_Packages" in html and "added" in html and "up one folder" in html
     assert client.get(f"/verifications/{verification.pk}/images/app/layers/99/files").status_code == 404
     assert client.get(f"/verifications/{verification.pk}/images/nope/layers/0/files").status_code == 404
+
+
+@pytest.mark.browser
+def test_folders_of_a_layer_open_in_place_in_chromium(
+    docker_client, labels, tmp_path, live_server, transactional_db, chromium_path
+):
+    from playwright.sync_api import expect
+
+    from catalog.content.importer import sync_patterns
+    from catalog.models import Example, ImageLayers, Verification
+    from tests import factories
+    from tests.test_browser import chromium
+
+    scenario, files = example(
+        [{"run": {"image": "app"}, "expect": {"exit_code": 0, "output_contains": "built"}}],
+        files={"Dockerfile": WASTEFUL},
+    )
+    result, _ = run(docker_client, labels, (scenario, files))
+    docker_client.images.remove(result.images["app"].id, force=True)
+    factories.write_tree(tmp_path, count=1)
+    sync_patterns(tmp_path)
+    target = Example.objects.get()
+    data = result.to_dict()
+    details = data.pop("layer_details")
+    verification = Verification.objects.create(
+        example=target, example_hash=target.content_hash, state="passed", attempt=1, result=data
+    )
+    ImageLayers.objects.create(verification=verification, image_name="app", analysis=details["app"])
+    writer = details["app"]["edges"][0]["written_by"]
+    url = live_server.url + target.pattern.get_absolute_url()
+    with chromium(chromium_path) as browser:
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_text("Layers and their files").click()
+        files_link = page.locator(f'a.layer-list__files[href*="/layers/{writer}/files"]')
+        files_link.click()
+        expect(files_link).to_have_attribute("aria-expanded", "true")
+        for folder in ("var/", "lib/", "apt/", "lists/"):
+            link = page.locator("a.file-tree__folder", has_text=folder).first
+            link.click()
+            expect(link).to_have_attribute("aria-expanded", "true")
+        leaf = page.locator(".file-tree__entry--file.file-tree__entry--added", has_text="fake_Packages")
+        expect(leaf).to_contain_text("123 kB")
+        expect(leaf).to_contain_text("added")
+        assert page.url == url  # opened in place, no navigation
+        files_link.click()  # closes again
+        expect(
+            page.locator(".file-tree__entry--file.file-tree__entry--added", has_text="fake_Packages")
+        ).to_have_count(0)
