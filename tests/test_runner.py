@@ -440,3 +440,33 @@ def test_images_carry_only_the_labels_that_find_them_again(docker_client, labels
         assert len(steps) == len(ours) == len(labels)  # one builder step per label, and only the caller's
     finally:
         docker_client.images.remove(image.id, force=True)
+
+
+def test_dockerignore_keeps_files_out_of_the_build_context(docker_client, labels):
+    scenario = example(
+        [
+            {
+                "run": {"image": "app"},
+                "expect": {
+                    "exit_code": 0,
+                    "output_contains": "app.py",
+                    "output_not_contains": [".env", "keep"],
+                },
+            },
+            {"image": "app", "expect": {"files_present": ["/ctx/notes.log"], "files_absent": ["/ctx/.env"]}},
+        ],
+        files={
+            "Dockerfile": 'FROM busybox:1.35\nCOPY . /ctx/\nCMD ["ls", "-a", "/ctx"]\n',
+            ".dockerignore": "# secrets and bulk\n.env\ncache/**\n*.log\n!notes.log\n",
+            ".env": "TOKEN=demo",
+            "app.py": "print('hi')",
+            "cache/keep/big.bin": "x" * 1000,
+            "debug.log": "noise",
+            "notes.log": "kept by the exception",
+        },
+    )
+    result, _ = run(docker_client, labels, scenario)
+    try:
+        assert result.passed, result.detail
+    finally:
+        docker_client.images.remove(result.images["app"].id, force=True)

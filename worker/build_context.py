@@ -8,11 +8,14 @@ import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from docker.utils.build import PatternMatcher
+
 Files = Mapping[str, tuple[bytes, bool]]  # path -> (content, executable)
 
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 # A fixed time keeps the context bytes reproducible; the builder's cache ignores mtimes anyway.
 CONTEXT_MTIME = 1_577_836_800  # 2020-01-01
+DOCKERIGNORE = ".dockerignore"
 _DIRECTIVE = re.compile(r"^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
 _FLAGGED = {"FROM", "COPY", "ADD", "RUN", "HEALTHCHECK"}  # the instructions that take --options
 _VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?[-+][^}]*)?\}|(\w+))")
@@ -28,6 +31,7 @@ def context_tar(files: Files) -> bytes:
 
     Links, devices and odd names cannot occur: every member is made here from bytes.
     """
+    files = without_ignored(files)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for path in sorted(files):
@@ -40,6 +44,29 @@ def context_tar(files: Files) -> bytes:
             info.mtime = CONTEXT_MTIME
             tar.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
+
+
+def without_ignored(files: Files) -> Files:
+    """The files `docker build` would send: those a `.dockerignore` excludes are left out.
+
+    The CLI filters the context on the client with the same patterns (Go filepath.Match with
+    `**` and `!` exceptions, docker-py's PatternMatcher); it always sends the ignore file and
+    the Dockerfile, so files named Dockerfile* are kept too.
+    """
+    ignore = files.get(DOCKERIGNORE)
+    if ignore is None:
+        return files
+    patterns = [
+        line.strip()
+        for line in ignore[0].decode("utf-8", errors="replace").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    matcher = PatternMatcher(patterns)
+    return {
+        path: entry
+        for path, entry in files.items()
+        if path == DOCKERIGNORE or path.split("/")[-1].startswith("Dockerfile") or not matcher.matches(path)
+    }
 
 
 def touched(files: Files, path: str) -> dict[str, tuple[bytes, bool]]:
