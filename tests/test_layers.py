@@ -326,3 +326,17 @@ def oci_archive(saved: bytes) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return out.getvalue()
+
+
+def test_a_layer_read_before_is_reused_by_its_content_addressed_name(docker_client, built, base, monkeypatch):
+    from worker import layer_archive
+
+    monkeypatch.setattr(layer_archive, "REMEMBER_FROM_BYTES", 0)  # the test layers are small
+    monkeypatch.setattr(layer_archive, "_READINGS", layer_archive.OrderedDict())
+    first = analyse_image(docker_client, built.image_id, base=base["diff_ids"]).to_dict()
+    remembered = len(layer_archive._READINGS)
+    assert remembered >= 2  # the base layers and the image's own, by chain-ID directory
+    reads = []
+    monkeypatch.setattr(layer_archive, "read_layer", lambda stream: reads.append(1) or 1 / 0)
+    again = analyse_image(docker_client, built.image_id, base=base["diff_ids"]).to_dict()
+    assert reads == [] and again == first  # nothing parsed again, the same analysis

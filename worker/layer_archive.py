@@ -13,6 +13,7 @@ import contextlib
 import json
 import posixpath
 import tarfile
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -89,15 +90,43 @@ def _read_member(
 ) -> None:
     kind = sniff(head)
     if kind in ("gzip", "zstd", "none"):
+        known = _READINGS.get((name, size))
+        if known is not None:
+            blobs[name] = Blob(name, kind, size, known)  # the caller skips its bytes unread
+            return
         try:
             reading = read_layer(decompressed(kind, contents))
         except (tarfile.ReadError, OSError, EOFError, zstandard.ZstdError):
             return  # compressed, but not a layer tar: nothing the analysis can use
         blobs[name] = Blob(name, kind, size, reading)
+        _remember(name, size, reading)
     elif kind == "json" and size <= JSON_LIMIT:
         # A VERSION file or some other member may only look like JSON.
         with contextlib.suppress(ValueError):
             documents[name] = json.loads(contents.read())
+
+
+# Base layers come back in every save of every image built on them. Both layouts name a layer
+# blob by its content (legacy: a chain ID directory; OCI: the blob's digest), so a reading is
+# reused by name and size: its bytes are skipped instead of parsed and hashed again.
+_READINGS: OrderedDict[tuple[str, int], LayerReading] = OrderedDict()
+REMEMBERED_LAYERS = 32
+REMEMBER_FROM_BYTES = 4 * 1024 * 1024  # small layers are cheap to read again
+
+
+def _remember(name: str, size: int, reading: LayerReading) -> None:
+    if size < REMEMBER_FROM_BYTES or not _content_addressed(name):
+        return
+    _READINGS[(name, size)] = reading
+    _READINGS.move_to_end((name, size))
+    while len(_READINGS) > REMEMBERED_LAYERS:
+        _READINGS.popitem(last=False)
+
+
+def _content_addressed(name: str) -> bool:
+    parts = name.split("/")
+    legacy = len(parts) == 2 and parts[1] == "layer.tar" and len(parts[0]) == 64
+    return legacy or (len(parts) == 3 and parts[0] == "blobs" and len(parts[2]) == 64)
 
 
 def sniff(head: bytes) -> str:

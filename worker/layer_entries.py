@@ -82,7 +82,7 @@ def read_layer(stream: ForwardStream) -> LayerReading:
     """Read an uncompressed layer tar from a forward-only stream, hashing each regular file as it passes.
 
     Each file is hashed while the stream is positioned on its data; nothing but metadata
-    and a 16-byte blake2b digest is kept.
+    and a 16-byte digest (SHA-256, cut short: CPUs hash it in hardware, ~2x blake2b here) is kept.
     """
     entries: list[Entry] = []
     skipped = 0
@@ -121,9 +121,9 @@ def _entry(stream: ForwardStream, member: tarfile.TarInfo) -> Entry | None:
 
 
 def _digest(stream: ForwardStream, member: tarfile.TarInfo) -> bytes:
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hashlib.sha256()
     if member.sparse is not None:
-        return digest.digest()  # GNU sparse data is not stored as member.size bytes; no engine writes it
+        return digest.digest()[:16]  # GNU sparse data is not stored as member.size bytes; no engine writes it
     for piece in stream.pieces(member.size):
         digest.update(piece)
-    return digest.digest()
+    return digest.digest()[:16]
