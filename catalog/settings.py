@@ -200,6 +200,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # namespaces) may run at all, and extra labels put on everything it creates (the test
 # suite uses them to find and remove what its run made).
 VERIFY_ALLOW_HOST_ACCESS = env_bool("VERIFY_ALLOW_HOST_ACCESS", False)
+# After its checks a verification analyses each image's layers and lints its Dockerfiles.
+VERIFY_ANALYSE_LAYERS = env_bool("VERIFY_ANALYSE_LAYERS", True)
 # A verification waits (unclaimed) while the engine's data folder has less free space than this.
 VERIFY_MIN_FREE_MB = int(os.environ.get("VERIFY_MIN_FREE_MB", "2048"))
 VERIFY_EXTRA_LABELS = dict(item.split("=", 1) for item in env_list("VERIFY_EXTRA_LABELS", "") if "=" in item)

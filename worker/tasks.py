@@ -82,6 +82,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
             trust=verification.trust,
             allow_host_access=settings.VERIFY_ALLOW_HOST_ACCESS,
             on_event=progress.add,
+            analyse=settings.VERIFY_ANALYSE_LAYERS,
         )
     except SoftTimeLimitExceeded:
         return record_timeout(verification_id, attempt, time.monotonic() - started)
