@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -37,16 +37,6 @@ class VerificationQuerySet(models.QuerySet):
         return list(
             self.filter(state=Verification.State.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True)
         )
-
-    def kept_ids(self) -> set[int]:
-        """The newest finished verification of each example: its images stay for readers."""
-        newest = (
-            Verification.objects.finished()
-            .filter(example=OuterRef("example"))
-            .order_by("-finished_at", "-pk")
-            .values("pk")[:1]
-        )
-        return set(self.finished().filter(pk=Subquery(newest)).values_list("pk", flat=True))
 
     def fenced(self, pk: int, attempt: int):
         """The row only while `attempt` is still the live one."""

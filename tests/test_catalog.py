@@ -11,6 +11,7 @@ from catalog.content.loader import load_tree
 from catalog.models import Example, Pattern, PatternRelation, Verification
 from catalog.queueing import request_verification
 from catalog.verify_report import summary_table
+from tests.conftest import RUN_ID
 from tests.worker_process import WorkerProcess
 from worker.quantities import format_size
 from worker.scenario import Scenario
@@ -104,6 +105,14 @@ def test_every_example_of_the_catalog_passes_on_the_engine(tmp_path, broker, doc
         ids = [request_verification(example)[0].pk for example in examples]
         rows = wait_for_all(ids, workers, timeout=COLD_BUDGET_SECONDS * 2)
         took = time.monotonic() - started
+        # Verified again, the cache examples still see their misses: no earlier image feeds the cache.
+        again = [
+            request_verification(row.example)[0].pk
+            for row in rows
+            if row.example.pattern.slug in ("dependencies-first-dockerfile", "cache-busting-order")
+        ]
+        rerun = wait_for_all(again, workers, timeout=300)
+        left = docker_client.images.list(filters={"label": f"catalog.test-run={RUN_ID}"})
     finally:
         for worker in workers:
             worker.stop()
@@ -111,11 +120,17 @@ def test_every_example_of_the_catalog_passes_on_the_engine(tmp_path, broker, doc
     with capsys.disabled():
         print(f"\n{summary_table(rows)}\n")
         print(f"whole catalog: {len(rows)} examples in {took / 60:.1f} min, {CATALOG_WORKERS} workers")
-    failed = [f"{row.example}: {row.failure_reason} {row.detail}" for row in rows if row.state != "passed"]
+    failed = [
+        f"{row.example}: {row.failure_reason} {row.detail}"
+        for row in [*rows, *rerun]
+        if row.state != "passed"
+    ]
     assert failed == []
     assert took <= COLD_BUDGET_SECONDS, f"cold verification took {took:.0f} s"
     for row in rows:
         assert len(row.result["checks"]) >= 2 and all(check["passed"] for check in row.result["checks"])
+    assert len(rerun) == 2
+    assert left == [], "finished verifications remove their images"
     shown = next(row for row in rows if row.example.pattern.slug == "shell-form-entrypoint")
     page = client.get(shown.example.pattern.get_absolute_url()).content.decode()
     assert "Passed" in page and "Layer history" in page
@@ -138,7 +153,6 @@ def wait_for_all(ids: list[int], workers: list[WorkerProcess], timeout: float) -
 
 
 def remove_catalog_images(docker_client) -> None:
-    from tests.conftest import RUN_ID
     from worker.builder import remove_images
 
     remove_images(docker_client, {"catalog.test-run": RUN_ID})

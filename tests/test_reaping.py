@@ -32,7 +32,7 @@ def test_reap_keeps_live_attempts_and_what_is_not_ours(docker_client, docker_lab
     make(docker_client, {**docker_labels, "catalog.verification": "7", "catalog.attempt": "1"}, names[2])
     other = {**ours, "catalog.instance": "theirs", "catalog.verification": "7", "catalog.attempt": "1"}
     make(docker_client, other, names[3])
-    reap_mine = {"live_attempts": [(7, 2)], "kept_verifications": [], "owner": owner, "instance": "mine"}
+    reap_mine = {"live_attempts": [(7, 2)], "owner": owner, "instance": "mine"}
     try:
         report = reap(docker_client, **reap_mine)
         assert (report.containers, report.volumes) == (1, 1)
@@ -55,21 +55,20 @@ def build_labelled(client, labels: dict) -> str:
     return image.id
 
 
-def test_reap_removes_images_of_verifications_not_kept(docker_client, docker_labels):
+def test_reap_removes_images_no_live_attempt_owns(docker_client, docker_labels):
     owner = f"reaper-test-{docker_labels['catalog.test-run']}"
     ours = {**docker_labels, "catalog.owner": owner, "catalog.instance": "mine"}
     # As the worker labels them: images carry the verification, never the attempt.
-    kept = build_labelled(docker_client, {**ours, "catalog.verification": "8"})
     stale = build_labelled(docker_client, {**ours, "catalog.verification": "9"})
     live = build_labelled(docker_client, {**ours, "catalog.verification": "10"})
     try:
-        report = reap(docker_client, [(10, 1)], [8], owner=owner, instance="mine")
+        report = reap(docker_client, [(10, 1)], owner=owner, instance="mine")
         assert report.images == 1
         remaining = {
             image.id for image in docker_client.images.list(filters={"label": f"catalog.owner={owner}"})
         }
-        assert remaining == {kept, live}
+        assert remaining == {live}
     finally:
-        for image in (kept, stale, live):
+        for image in (stale, live):
             with contextlib.suppress(NotFound):
                 docker_client.images.remove(image, force=True)

@@ -107,13 +107,3 @@ def test_log_is_appended_and_bounded(example):
     Verification.append_log(verification.pk, attempt, "x" * 300_000)
     verification.refresh_from_db()
     assert len(verification.log) == 256 * 1024 and verification.log.endswith("x")
-
-
-def test_kept_ids_are_the_newest_finished_result_per_example(example):
-    ids = []
-    for state in ("failed", "passed"):
-        verification = queued(example)
-        attempt = Verification.claim(verification.pk, "worker")
-        Verification.finish(verification.pk, attempt, state=state)
-        ids.append(verification.pk)
-    assert Verification.objects.kept_ids() == {ids[-1]}

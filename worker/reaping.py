@@ -41,19 +41,19 @@ def verification_of(labels: dict) -> int | None:
 def reap(
     client: docker.DockerClient,
     live_attempts: Iterable[tuple[int, int]],
-    kept_verifications: Iterable[int],
     *,
     instance: str,
     owner: str = "worker",
 ) -> ReapReport:
-    """Remove resources labelled by `owner` for this catalog `instance` unless a live attempt
-    (or a kept result) owns them.
+    """Remove resources labelled by `owner` for this catalog `instance` unless a live attempt owns them.
+
+    A finished verification removes its own images (its result keeps their facts and layers),
+    so an image found here belongs to an attempt that died before it could.
 
     Only what carries both labels is ever looked at, so nothing made by anyone else,
     another catalog on the same engine included, can be removed.
     """
     live = set(live_attempts)
-    kept = set(kept_verifications)
     selector = {"label": [f"{OWNER_LABEL}={owner}", f"{INSTANCE_LABEL}={instance}"]}
     counts = {"containers": 0, "volumes": 0, "networks": 0, "images": 0}
     for container in client.containers.list(all=True, filters=selector):
@@ -67,8 +67,7 @@ def reap(
             counts["volumes"] += _remove(volume.remove, force=True)
     for image in client.images.list(filters=selector):
         verification = verification_of(image.labels)  # images carry no attempt label
-        attempt_live = any(pk == verification for pk, _ in live)
-        if verification not in kept and not attempt_live:
+        if not any(pk == verification for pk, _ in live):
             counts["images"] += _remove(client.images.remove, image.id, force=True)
     return ReapReport(**counts)
 

@@ -17,6 +17,7 @@ from django.db import close_old_connections, connection
 
 from catalog import page_cache
 from catalog.models import Example, ImageLayers, ServiceBeat, Verification
+from worker.builder import remove_images
 from worker.disk_space import ensure_free_space
 from worker.engine import EngineUnavailable, connect
 from worker.environment import environment_fingerprint
@@ -61,8 +62,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
     example = verification.example
     files = {f.path: (f.content.encode(), f.executable) for f in example.files.all()}
     labels = {
-        "catalog.owner": "worker",
-        "catalog.instance": settings.CATALOG_INSTANCE,
+        **instance_labels(),
         "catalog.verification": str(verification_id),
         "catalog.attempt": str(attempt),
         "catalog.example": str(example),
@@ -105,6 +105,9 @@ def execute(client, verification_id: int, attempt: int) -> str:
         environment_hash=fingerprint,
         log=full_log,
     )
+    # The result holds the images' facts and layers; the images themselves would only feed the
+    # next verification's build cache, and "proven today" means built today, not taken from it.
+    remove_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
     if recorded:
         ImageLayers.objects.bulk_create(
             [
@@ -116,6 +119,11 @@ def execute(client, verification_id: int, attempt: int) -> str:
         )
     page_cache.bump_generation()
     return state if recorded else "superseded: a newer attempt owns the row"
+
+
+def instance_labels() -> dict[str, str]:
+    """What marks the Docker objects of this catalog's worker (reaper and clean-up select by it)."""
+    return {"catalog.owner": "worker", "catalog.instance": settings.CATALOG_INSTANCE}
 
 
 def record_timeout(verification_id: int, attempt: int, duration: float) -> str:
@@ -197,7 +205,7 @@ def reap_orphans() -> dict:
         report["engine"] = f"unreachable: {error}"
     else:
         live = Verification.objects.active().exclude(attempt=0).values_list("pk", "attempt")
-        removed = reap(client, live, Verification.objects.kept_ids(), instance=settings.CATALOG_INSTANCE)
+        removed = reap(client, live, instance=settings.CATALOG_INSTANCE)
         report.update(removed=removed.total, engine="ok")
     ServiceBeat.beat("reaper", ServiceBeat.Role.REAPER, **report)
     if requeued:
