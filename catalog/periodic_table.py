@@ -60,7 +60,7 @@ def build_table(patterns: list[Pattern], categories: list[Category], category: s
         for c in categories
     ]
     blocks += [
-        Block(slug, title, description, tuple(t for t in tiles if t.pattern.kind == slug))
+        Block(slug, title, description, ordered(t for t in tiles if t.pattern.kind == slug))
         for slug, title, description in SEPARATE_KINDS
     ]
     return Table(
@@ -70,6 +70,15 @@ def build_table(patterns: list[Pattern], categories: list[Category], category: s
         shown=sum(tile.shown for tile in tiles),
         total=len(tiles),
     )
+
+
+def ordered(tiles) -> tuple[Tile, ...]:
+    """Anti-patterns and platform patterns stay grouped by category; principles are not about one,
+    so their own order alone places them (the order in which the source presents them)."""
+    tiles = list(tiles)
+    if tiles and tiles[0].pattern.kind == "principle":
+        tiles.sort(key=lambda tile: (tile.pattern.position, tile.pattern.name))
+    return tuple(tiles)
 
 
 def make_tile(pattern: Pattern, category: str, kind: str) -> Tile:

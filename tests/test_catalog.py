@@ -156,3 +156,24 @@ def remove_catalog_images(docker_client) -> None:
     from worker.builder import remove_images
 
     remove_images(docker_client, {"catalog.test-run": RUN_ID})
+
+
+@pytest.mark.django_db
+def test_the_table_lays_out_every_tile_by_category_in_a_deliberate_order(client):
+    import re
+
+    assert sync_patterns(settings.PATTERNS_DIR).ok
+    html = client.get("/").content.decode()
+    blocks = {}
+    for part in re.split(r"<h2", html)[1:]:
+        title = re.sub(r"<[^>]+>", "", part.split("</h2>")[0].split(">", 1)[1]).strip()
+        blocks[title] = re.findall(r'element__symbol">([^<]+)<', part.split("</section>")[0])
+    order = ["Development", "Distribution", "Runtime", "Composite", "Principles", "Anti-patterns"]
+    assert [title for title in blocks if blocks[title]][:7] == [*order, "Platform level"]
+    assert sum(len(blocks[title]) for title in list(blocks)[:7]) == Pattern.objects.count() >= LEAST_ENTRIES
+    # Each block opens with the pattern the talk starts it with; principles in the source's order.
+    assert [blocks[title][0] for title in ("Development", "Distribution", "Runtime", "Composite")] == [
+        "Cs", "Bfs", "Efe", "Pod",
+    ]  # fmt: skip
+    assert blocks["Principles"] == ["Plp", "Ei", "Dp", "Imm", "Scn", "Sml"]
+    assert "Double frame: principle" in html and "Dotted frame: platform level" in html
