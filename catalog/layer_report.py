@@ -132,3 +132,32 @@ def layer_row(layer: Mapping) -> LayerRow:
         base=bool(layer.get("base")),
         changes=changes,
     )
+
+
+@dataclass(frozen=True)
+class BuildRow:
+    """One build of the scenario (the first or a rebuild) and which of its steps the cache served."""
+
+    image: str
+    ok: bool
+    duration_text: str
+    steps: tuple[tuple[int, str, bool], ...]  # (number, instruction, from the cache)
+
+    @property
+    def cached(self) -> int:
+        return sum(cached for _, _, cached in self.steps)
+
+
+def build_rows(result: Mapping) -> tuple[BuildRow, ...]:
+    return tuple(
+        BuildRow(
+            image=str(build.get("image_name") or ""),
+            ok=bool(build.get("ok")),
+            duration_text=f"{float(build.get('duration') or 0):.1f} s",
+            steps=tuple(
+                (int(step.get("number") or 0), str(step.get("instruction") or ""), bool(step.get("cached")))
+                for step in build.get("steps") or ()
+            ),
+        )
+        for build in result.get("builds") or ()
+    )

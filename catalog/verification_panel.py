@@ -15,7 +15,7 @@ from django.utils.timesince import timesince
 from catalog.charts import layer_chart_svg
 from catalog.image_comparison import Comparison, compare_images
 from catalog.latest_verifications import RESULT_STATES, attach_verifications, example_verdict
-from catalog.layer_report import LayerReport, layer_report
+from catalog.layer_report import BuildRow, LayerReport, build_rows, layer_report
 from catalog.models import Example, Verification
 from catalog.size_chart import size_history_svg
 from worker.quantities import format_size
@@ -164,6 +164,7 @@ class Report:
     not_run: tuple[str, ...]
     images: tuple[ImageReport, ...]
     comparisons: tuple[Comparison, ...]
+    builds: tuple[BuildRow, ...]
     log: str
     outdated: bool
 
@@ -308,6 +309,7 @@ def make_report(verification: Verification, example: Example) -> Report:
             for name, facts in (result.get("images") or {}).items()
         ),
         comparisons=tuple(compare_images(example.scenario or {}, result)),
+        builds=build_rows(result),
         log=verification.log or str(result.get("log") or ""),
         outdated=verification.example_hash != example.content_hash,
     )
