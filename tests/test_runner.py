@@ -437,7 +437,8 @@ def test_images_carry_only_the_labels_that_find_them_again(docker_client, labels
         ours = [key for key in image.labels if not key.startswith("catalog.base")]  # the base's own
         steps = [row["CreatedBy"] for row in image.history() if " LABEL catalog." in row["CreatedBy"]]
         steps = [step for step in steps if "catalog.base" not in step]
-        assert len(steps) == len(ours) == len(labels)  # one builder step per label, and only the caller's
+        assert len(ours) == len(labels) and len(steps) == 1  # all of them in one builder step
+        assert all(f"{key}={value}" in steps[0] for key, value in labels.items())
     finally:
         docker_client.images.remove(image.id, force=True)
 
@@ -450,7 +451,7 @@ def test_dockerignore_keeps_files_out_of_the_build_context(docker_client, labels
                 "expect": {
                     "exit_code": 0,
                     "output_contains": "app.py",
-                    "output_not_contains": [".env", "keep"],
+                    "output_not_contains": [".env", "keep", "catalog-labelled"],
                 },
             },
             {"image": "app", "expect": {"files_present": ["/ctx/notes.log"], "files_absent": ["/ctx/.env"]}},
@@ -468,5 +469,29 @@ def test_dockerignore_keeps_files_out_of_the_build_context(docker_client, labels
     result, _ = run(docker_client, labels, scenario)
     try:
         assert result.passed, result.detail
+    finally:
+        docker_client.images.remove(result.images["app"].id, force=True)
+
+
+def test_labels_leave_what_copy_sees_unchanged(docker_client, labels):
+    """Without a .dockerignore of its own, `COPY .` gets the files and the Dockerfile, nothing else."""
+    scenario = example(
+        [
+            {
+                "run": {"image": "app"},
+                "expect": {"exit_code": 0, "output_matches": r"^Dockerfile\s+app\.sh\s*$"},
+            }
+        ],
+        images={"app": {"dockerfile": "Dockerfile", "target": "final"}},
+        files={
+            "Dockerfile": 'FROM busybox:1.35 AS final\nCOPY . /ctx/\nCMD ["ls", "-A", "/ctx"]\n'
+            "FROM busybox:1.35 AS later\nRUN exit 9\n",
+            "app.sh": "echo hi",
+        },
+    )
+    result, _ = run(docker_client, labels, scenario)
+    try:
+        assert result.passed, result.detail
+        assert labels.items() <= docker_client.images.get(result.images["app"].id).labels.items()
     finally:
         docker_client.images.remove(result.images["app"].id, force=True)

@@ -134,8 +134,9 @@ def build_image(
         "memswap": BUILD_MEMORY,
         "cpushares": BUILD_CPU_SHARES,
         "shmsize": 64 * 1024 * 1024,
-        "labels": json.dumps(dict(labels)),
     }
+    if labels:
+        params["labels"] = json.dumps(dict(labels))
     if target:
         params["target"] = target
     if build_args:

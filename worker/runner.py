@@ -193,7 +193,7 @@ def collect_insights(ctx: RunContext) -> None:
             dockerfile=ctx.files[spec.dockerfile][0].decode("utf-8", errors="replace"),
             target=spec.target,
             base_id=facts.base_id,
-            trailing_labels=len(ctx.image_labels),
+            trailing_labels=1 if ctx.image_labels else 0,  # one LABEL step: build_context.labelled_build
         )
         ctx.insights[spec.name], ctx.layer_details[spec.name] = summary, full
         reclaimable = summary.get("reclaimable_bytes")

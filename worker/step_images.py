@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from docker.errors import ImageNotFound
 
-from worker.build_context import Dockerfile, parse_dockerfile
+from worker.build_context import Dockerfile, context_tar, labelled_build, parse_dockerfile
 from worker.builder import build_image
 from worker.engine import engine_errors
 from worker.expectations import evaluate
@@ -36,14 +36,15 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
             # Without a local base the builder would try a registry; the worker never pulls.
             raise StepFailure("INFRA", f"base image {ref} (image {name}) is not on this engine") from error
     ctx.emit(f"build {name} from {spec.dockerfile}")
+    files, dockerfile = labelled_build(ctx.files, spec.dockerfile, spec.target, ctx.image_labels)
     try:
         result = build_image(
             ctx.client,
             image_name=name,
-            context=ctx.context(),
-            dockerfile=spec.dockerfile,
+            context=context_tar(files),
+            dockerfile=dockerfile,
             tag=f"{ctx.repository}:{name}",
-            labels=ctx.image_labels,
+            labels={},
             deadline=ctx.step_deadline(BUILD_SECONDS),
             target=spec.target,
             build_args=spec.build_args,
