@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ensure the services the test suite talks to are installed and running (idempotent).
 #
-# Usage: .ci/services.sh [python] [docker] [redis] [postgres] [chromium]
+# Usage: .ci/services.sh [python] [docker] [redis] [postgres] [chromium] [bases]
 # With no argument it ensures all of them. It prints one line per service: ok (already
 # there), started, installed, or missing with the command that fixes it. It never fails
 # the build by itself: a missing service makes its tests skip locally and fail under CI=true.
@@ -224,17 +224,33 @@ ensure_chromium() {
     fi
 }
 
+ensure_bases() {
+    # The tools `manage.py provision_bases` builds the offline base images with, where no
+    # registry answers: a static busybox (FROM scratch has no C library) and debootstrap.
+    if [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 && command -v debootstrap >/dev/null; then
+        report bases ok
+    elif can_install; then
+        if apt_install busybox-static debootstrap; then
+            report bases "installed busybox-static, debootstrap"
+        else
+            missing bases "apt-get install busybox-static debootstrap failed"
+        fi
+    else
+        missing bases "sudo apt-get install busybox-static debootstrap"
+    fi
+}
+
 main() {
     local service
     if [ $# = 0 ]; then
-        set -- python docker redis postgres chromium
+        set -- python docker redis postgres chromium bases
     fi
     if ! can_install; then
         echo "Not root on Debian: this script reports what is missing instead of installing it."
     fi
     for service in "$@"; do
         case $service in
-            python | docker | redis | postgres | chromium) "ensure_$service" ;;
+            python | docker | redis | postgres | chromium | bases) "ensure_$service" ;;
             *) echo "unknown service: $service" >&2 && exit 2 ;;
         esac
     done

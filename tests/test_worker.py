@@ -1,6 +1,5 @@
 """Verification end to end: a real Celery worker on Redis, the real engine, the real database."""
 
-import json
 import subprocess
 import time
 
@@ -96,18 +95,12 @@ def test_a_passing_example_is_verified_with_sizes_and_history(catalog, workers, 
     assert {check["name"] for check in checks} == {"exit_code", "output_contains"}
     assert all(check["passed"] for check in checks)
     facts = verification.result["images"]["app"]
-    # Read the same image independently of the runner, with the docker CLI.
-    inspect = subprocess.run(
-        ["docker", "image", "inspect", facts["id"]], capture_output=True, text=True, check=True
-    )
-    assert facts["size"] == json.loads(inspect.stdout)[0]["Size"]
-    history = subprocess.run(
-        ["docker", "history", "--human=false", "--no-trunc", "--format", "{{.Size}}", facts["id"]],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert [row["size"] for row in reversed(facts["history"])] == [int(s) for s in history.stdout.split()]
+    # The engine's size is the sum of its layers (overlay2); the facts keep both as it reported them.
+    assert facts["size"] == sum(row["size"] for row in facts["history"]) > 0
+    assert "LABEL catalog." in facts["history"][-1]["instruction"]  # all labels, one step
+    # The result keeps the facts; the image itself is gone, so the next run builds from the base.
+    inspect = subprocess.run(["docker", "image", "inspect", facts["id"]], capture_output=True, text=True)
+    assert inspect.returncode == 1 and "No such image" in inspect.stderr
     assert verification.environment_hash and verification.result["environment"]["bases"][0]["id"]
     assert "hello from the example" in verification.log
     assert leftovers(docker_client, verification) == []
