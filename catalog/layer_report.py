@@ -50,6 +50,8 @@ class LintRow:
     line: int
     message: str
     wasted_text: str  # "" when the finding costs no bytes the analysis can see
+    path: str = ""  # the Dockerfile it is about, as the example lists it
+    anchor: str = ""  # the id of its line in that listing
 
     @property
     def rule_url(self) -> str:

@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from catalog.before_after import BeforeAfter, before_and_after
 from catalog.charts import layer_chart_svg
 from catalog.image_comparison import Comparison, compare_images
 from catalog.latest_verifications import RESULT_STATES, attach_verifications, example_verdict
 from catalog.layer_report import BuildRow, LayerReport, build_rows, layer_report
+from catalog.lint_marks import anchored, dockerfiles, marks_by_file
 from catalog.models import Example, Verification
 from catalog.size_chart import size_history_svg
 from worker.quantities import format_size
@@ -164,6 +166,7 @@ class Report:
     not_run: tuple[str, ...]
     images: tuple[ImageReport, ...]
     comparisons: tuple[Comparison, ...]
+    before_after: BeforeAfter | None  # the anti-pattern and its fix in one run, for scenarios with sides
     builds: tuple[BuildRow, ...]
     log: str
     outdated: bool
@@ -304,11 +307,16 @@ def make_report(verification: Verification, example: Example) -> Report:
         images=tuple(
             dataclasses.replace(
                 image_report(name, facts, size_history.get(name, ())),
-                analysis=layer_report((result.get("analysis") or {}).get(name)),
+                analysis=anchored(
+                    layer_report((result.get("analysis") or {}).get(name)),
+                    example.slug,
+                    dockerfiles(example.scenario or {}).get(name, ""),
+                ),
             )
             for name, facts in (result.get("images") or {}).items()
         ),
         comparisons=tuple(compare_images(example.scenario or {}, result)),
+        before_after=before_and_after(example.scenario or {}, checks),
         builds=build_rows(result),
         log=verification.log or str(result.get("log") or ""),
         outdated=verification.example_hash != example.content_hash,
@@ -365,7 +373,10 @@ def attach_panels(examples: Iterable[Example], notices: Mapping[str, str] | None
     attach_verifications(examples)
     attach_size_history(examples)
     for example in examples:
-        example.verification_panel = make_panel(example, notices)
+        panel = make_panel(example, notices)
+        example.verification_panel = panel
+        reports = [image.analysis for image in panel.report.images] if panel.report else []
+        example.lint_marks = marks_by_file(reports)
 
 
 SIZE_HISTORY_POINTS = 30

@@ -40,6 +40,12 @@ def scenario(**overrides) -> dict:
     return data
 
 
+def measured_scenario() -> dict:
+    """An anti-pattern's example: the mistake, then its fix, marked as the run's two sides."""
+    run = {"run": {"image": "app"}, "expect": {"exit_code": 0, "output_contains": "hello"}}
+    return scenario(steps=[{"side": "before", **run}, {"side": "after", **run}])
+
+
 def write_bases(root: Path, data: dict | None = None) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "bases.yaml").write_text(yaml.safe_dump(data or BASES))

@@ -138,6 +138,22 @@ def test_every_example_of_the_catalog_passes_on_the_engine(tmp_path, broker, doc
         assert format_size(facts["size"]) in page
     # An anti-pattern's page measures it against its fix: the stop time differs by the kill timeout.
     assert "Compared: <code>shell</code> and <code>exec</code>" in page and "Stop time" in page
+    # Every anti-pattern is measured against its fix: two images compared, or the run's two sides.
+    for pattern in Pattern.objects.filter(published=True, kind=Pattern.Kind.ANTI_PATTERN):
+        page = client.get(pattern.get_absolute_url()).content.decode()
+        assert "Compared: <code>" in page or "Before and after, measured" in page, pattern.slug
+    # Lint findings are drawn at their lines of the listed Dockerfiles.
+    linted = [
+        row
+        for row in rows
+        if any(
+            (facts.get("lint") or {}).get("findings") for facts in (row.result.get("analysis") or {}).values()
+        )
+    ]
+    assert linted
+    for row in linted:
+        page = client.get(row.example.pattern.get_absolute_url()).content.decode()
+        assert f'id="lint-{row.example.slug}-' in page and "line--lint" in page, row.example
 
 
 def wait_for_all(ids: list[int], workers: list[WorkerProcess], timeout: float) -> list[Verification]:

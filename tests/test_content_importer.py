@@ -73,7 +73,14 @@ def test_relations_are_stored_once_in_their_canonical_direction(tmp_path):
     factories.write_bases(tmp_path)
     factories.write_pattern(tmp_path, "good", symbol="Gd")
     related = [{"pattern": "good", "relation": "fixed-by"}]
-    factories.write_pattern(tmp_path, "bad", symbol="Bd", kind="anti-pattern", related=related)
+    factories.write_pattern(
+        tmp_path,
+        "bad",
+        symbol="Bd",
+        kind="anti-pattern",
+        related=related,
+        example=factories.measured_scenario(),
+    )
     sync_patterns(tmp_path)
     relation = PatternRelation.objects.get()
     assert (relation.source.slug, relation.relation, relation.target.slug) == (
@@ -237,10 +244,32 @@ def test_only_platform_patterns_may_be_unverifiable(tmp_path):
 
 def test_an_anti_pattern_needs_a_fix(tmp_path):
     factories.write_tree(tmp_path, count=1)
-    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", kind="anti-pattern")
+    factories.write_pattern(
+        tmp_path, "pattern-0", symbol="Paa", kind="anti-pattern", example=factories.measured_scenario()
+    )
     found = problems(tmp_path)
     assert len(found) == 1
     assert found[0].startswith("pattern-0/README.md: related: an anti-pattern needs the pattern that fixes")
+
+
+def test_an_anti_pattern_is_measured_against_its_fix(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    related = [{"pattern": "pattern-0", "relation": "fixed-by"}]
+    factories.write_pattern(tmp_path, "bad", symbol="Bd", kind="anti-pattern", related=related)
+    assert problems(tmp_path) == [
+        "bad/examples/hello/example.yaml: steps: an anti-pattern's example measures the mistake against "
+        "its fix: compare two images ('compare', or exactly two images), or mark the steps with "
+        "'side: before' and 'side: after'"
+    ]
+    factories.write_pattern(
+        tmp_path,
+        "bad",
+        symbol="Bd",
+        kind="anti-pattern",
+        related=related,
+        example=factories.measured_scenario(),
+    )
+    assert sync_patterns(tmp_path).ok
 
 
 def test_an_example_needs_two_proving_expectations(tmp_path):

@@ -1,5 +1,7 @@
 """A verification analyses every image it built: layers, reclaimable bytes and lint tied to bytes."""
 
+import re
+
 import pytest
 
 from tests.test_runner import example, run
@@ -74,6 +76,7 @@ def test_the_page_shows_layers_waste_and_lint_and_opens_file_trees(docker_client
     result, _ = run(docker_client, labels, (scenario, files))
     docker_client.images.remove(result.images["app"].id, force=True)
     factories.write_tree(tmp_path, count=1)
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", files={"Dockerfile": WASTEFUL})
     sync_patterns(tmp_path)
     target = Example.objects.get()
     data = result.to_dict()
@@ -86,6 +89,16 @@ def test_the_page_shows_layers_waste_and_lint_and_opens_file_trees(docker_client
     assert "Reclaimable" in page and "123 kB" in page
     assert "deleted by a later layer" in page and "/var/lib/apt/lists/fake_Packages" in page
     assert "DL3009" in page and "costs 123 kB in its layer" in page
+    # Each finding is drawn at its line of the listed Dockerfile, and the list links to that line.
+    marked = dict(
+        re.findall(
+            r'<span class="line line--lint[^"]*" id="lint-hello-dockerfile-(\d+)" data-lint="([^"]*)"', page
+        )
+    )
+    findings = data["analysis"]["app"]["lint"]["findings"]
+    assert set(marked) == {str(finding["line"]) for finding in findings}
+    assert "DL3009" in marked["6"] and "(costs 123 kB)" in marked["6"]
+    assert 'href="#lint-hello-dockerfile-6">Dockerfile line 6</a>' in page
     # Which steps each build took from the cache (a cold build: none).
     assert "Builds and the cache" in page and "0 of 8 steps from the cache" in page
     assert '<code>RUN rm /var/lib/apt/lists/fake_Packages</code> <span class="tag">built</span>' in page
@@ -122,6 +135,7 @@ def test_folders_of_a_layer_open_in_place_in_chromium(
     result, _ = run(docker_client, labels, (scenario, files))
     docker_client.images.remove(result.images["app"].id, force=True)
     factories.write_tree(tmp_path, count=1)
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", files={"Dockerfile": WASTEFUL})
     sync_patterns(tmp_path)
     target = Example.objects.get()
     data = result.to_dict()
@@ -135,6 +149,11 @@ def test_folders_of_a_layer_open_in_place_in_chromium(
     with chromium(chromium_path) as browser:
         page = browser.new_page()
         page.goto(url)
+        # The finding shows beside its line, yet what a copy takes is the Dockerfile, unchanged.
+        line = page.locator("#lint-hello-dockerfile-6")
+        shown = line.evaluate("element => getComputedStyle(element, '::after').content")
+        assert "DL3009" in shown and "costs 123 kB" in shown
+        assert page.locator("#hello-file-1-code pre").evaluate("element => element.textContent") == WASTEFUL
         page.get_by_text("Layers and their files").click()
         files_link = page.locator(f'a.layer-list__files[href*="/layers/{writer}/files"]')
         files_link.click()

@@ -60,6 +60,32 @@ def test_full_scenario_round_trips_and_counts_expectations():
     assert parsed.steps[5].expect == {"size_max": 5_000_000, "exposed_ports": ["8080/tcp"]}
 
 
+def test_a_side_holds_until_the_next_one_is_named():
+    run = {"run": {"image": "app"}, "expect": {"exit_code": 0}}
+    data = scenario(
+        steps=[
+            {"image": "app", "expect": {"user": ""}},
+            {"side": "before", **run},
+            run,
+            {"side": "after", **run},
+            run,
+        ]
+    )
+    parsed, errors = parse_scenario(data, FILES)
+    assert errors == []
+    assert [step.side for step in parsed.steps] == ["", "before", "before", "after", "after"]
+    assert Scenario.from_dict(parsed.to_dict()) == parsed
+
+
+def test_a_scenario_without_sides_is_stored_as_before_sides_existed():
+    """Its stored form, and so its content hash, must not change: no example re-verifies for it."""
+    parsed, errors = parse_scenario(scenario(), FILES)
+    assert errors == []
+    assert list(parsed.to_dict()["steps"]) == [
+        {"action": "run", "params": {"image": "app"}, "expect": {"exit_code": 0}}
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
@@ -108,6 +134,23 @@ def test_full_scenario_round_trips_and_counts_expectations():
         (
             scenario(volumes={"v": {"files": {"a": "missing.txt"}}}),
             "volumes.v.files.a: names 'missing.txt'",
+        ),
+        (
+            scenario(steps=[{"side": "later", "run": {"image": "app"}, "expect": {"exit_code": 0}}]),
+            "steps[0].side: expected one of before, after",
+        ),
+        (
+            scenario(steps=[{"side": "before", "run": {"image": "app"}, "expect": {"exit_code": 0}}]),
+            "steps: a scenario that names a side needs both",
+        ),
+        (
+            scenario(
+                steps=[
+                    {"side": "after", "run": {"image": "app"}, "expect": {"exit_code": 0}},
+                    {"side": "before", "run": {"image": "shell"}, "expect": {"exit_code": 0}},
+                ]
+            ),
+            "steps: side: before (the anti-pattern) comes first",
         ),
         (scenario(unknown=1), "unknown: unknown field"),
         ("just text", "the file must hold a mapping"),

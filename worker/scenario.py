@@ -27,6 +27,9 @@ TOP_LEVEL = {
     "timeout",
 }
 IMAGE_KEYS = {"dockerfile", "target", "build_args"}
+# An anti-pattern's example runs the mistake and then its fix. A step that names a side starts it;
+# the steps after it belong to the same side until another one is named.
+SIDES = ("before", "after")
 DEFAULT_TIMEOUT = 300.0
 
 
@@ -58,6 +61,7 @@ class Step:
     action: str
     params: dict
     expect: dict = field(default_factory=dict)
+    side: str = ""  # "before" (the anti-pattern), "after" (its fix), or "" (neither, or no sides)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,13 @@ class Scenario:
     timeout: float = DEFAULT_TIMEOUT
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        for step in data["steps"]:
+            # Left out when unset, so that a stored scenario (and the content hash that decides
+            # whether an example is verified again) stays as it was before steps had sides.
+            if not step["side"]:
+                del step["side"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Scenario:
@@ -262,18 +272,28 @@ class _Parser:
         if not isinstance(raw, list) or not raw:
             self.error("steps", "expected a non-empty list of steps")
             return ()
-        steps = []
+        steps, side, named = [], "", []
         for index, item in enumerate(raw):
+            if isinstance(item, dict) and "side" in item:
+                if item["side"] in SIDES:
+                    side = item["side"]
+                    named.append(side)
+                else:
+                    self.error(f"steps[{index}].side", f"expected one of {', '.join(SIDES)}")
             step = self.parse_step(item, f"steps[{index}]")
             if step:
-                steps.append(step)
+                steps.append(Step(step.action, step.params, step.expect, side))
+        if named and set(named) != set(SIDES):
+            self.error("steps", "a scenario that names a side needs both: side: before, then side: after")
+        elif named and named.index("after") < named.index("before"):
+            self.error("steps", "side: before (the anti-pattern) comes first, then side: after (its fix)")
         return tuple(steps)
 
     def parse_step(self, item: object, path: str) -> Step | None:
         if not isinstance(item, dict):
-            self.error(path, "expected a mapping with one action and an optional 'expect'")
+            self.error(path, "expected a mapping with one action, an optional 'expect' and 'side'")
             return None
-        actions = [key for key in item if key != "expect"]
+        actions = [key for key in item if key not in ("expect", "side")]
         if len(actions) != 1 or actions[0] not in ACTIONS:
             self.error(path, f"expected exactly one action among {', '.join(sorted(ACTIONS))}")
             return None

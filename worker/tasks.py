@@ -13,7 +13,7 @@ import time
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 from catalog import page_cache
 from catalog.models import Example, ImageLayers, ServiceBeat, Verification
@@ -93,30 +93,36 @@ def execute(client, verification_id: int, attempt: int) -> str:
     full_log = data.pop("log")
     layer_details = data.pop("layer_details")
     state = {"passed": "passed", "failed": "failed"}.get(result.outcome, "error")
-    recorded = Verification.finish(
-        verification_id,
-        attempt,
-        state=state,
-        reason=result.failure_reason,
-        detail=result.detail,
-        result=data,
-        duration=result.duration,
-        image_sizes={name: facts["size"] for name, facts in data["images"].items()},
-        environment_hash=fingerprint,
-        log=full_log,
-    )
     # The result holds the images' facts and layers; the images themselves would only feed the
     # next verification's build cache, and "proven today" means built today, not taken from it.
-    remove_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
-    if recorded:
-        ImageLayers.objects.bulk_create(
-            [
-                ImageLayers(verification_id=verification_id, image_name=name, analysis=full)
-                for name, full in layer_details.items()
-                if full
-            ],
-            ignore_conflicts=True,  # a retried finish of the same attempt stores nothing twice
+    # They go before the row says finished, so that a finished verification has left nothing.
+    try:
+        remove_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
+    except EngineUnavailable as error:
+        # The result is complete; the reaper removes the images once the engine answers again.
+        log.warning("verification %s: images not removed: %s", verification_id, error)
+    with transaction.atomic():  # finished and its layer details appear together
+        recorded = Verification.finish(
+            verification_id,
+            attempt,
+            state=state,
+            reason=result.failure_reason,
+            detail=result.detail,
+            result=data,
+            duration=result.duration,
+            image_sizes={name: facts["size"] for name, facts in data["images"].items()},
+            environment_hash=fingerprint,
+            log=full_log,
         )
+        if recorded:
+            ImageLayers.objects.bulk_create(
+                [
+                    ImageLayers(verification_id=verification_id, image_name=name, analysis=full)
+                    for name, full in layer_details.items()
+                    if full
+                ],
+                ignore_conflicts=True,  # a retried finish of the same attempt stores nothing twice
+            )
     page_cache.bump_generation()
     return state if recorded else "superseded: a newer attempt owns the row"
 

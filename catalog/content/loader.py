@@ -77,6 +77,8 @@ def load_pattern(root: Path, folder: Path, bases: set[str], errors: list) -> Pat
     unverifiable = fields.optional_text("unverifiable")
     examples = load_examples(root, folder, bases, errors)
     check_proof(kind, unverifiable, examples, folder, file, errors)
+    if kind == "anti-pattern":
+        check_before_and_after(examples, folder.name, errors)
     if len(errors) > before:
         return None
     return PatternSource(
@@ -108,6 +110,24 @@ def check_proof(kind: str, unverifiable: str, examples: list, folder: Path, file
                 "examples",
                 "every pattern needs an examples/ folder; a platform pattern that no Docker engine "
                 "can prove says why in 'unverifiable' instead",
+            )
+        )
+
+
+def check_before_and_after(examples: list, slug: str, errors: list) -> None:
+    """An anti-pattern is shown as a measured before and after: two images, or the run's two sides."""
+    for example in examples:
+        scenario = example.scenario
+        if scenario["compare"] or len(scenario["images"]) == 2:
+            continue
+        if any(step.get("side") for step in scenario["steps"]):
+            continue
+        errors.append(
+            ContentError(
+                f"{slug}/examples/{example.slug}/example.yaml",
+                "steps",
+                "an anti-pattern's example measures the mistake against its fix: compare two images "
+                "('compare', or exactly two images), or mark the steps with 'side: before' and 'side: after'",
             )
         )
 
