@@ -233,3 +233,35 @@ def private_page_cache(settings):
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+
+
+@pytest.fixture
+def example(tmp_path):
+    """The first of two synced patterns' example, for the page tests."""
+    from catalog.content.importer import sync_patterns
+    from catalog.models import Example
+    from tests import factories
+
+    factories.write_tree(tmp_path, count=2)
+    assert sync_patterns(tmp_path).ok
+    return Example.objects.get(pattern__slug="pattern-0", slug="hello")
+
+
+@pytest.fixture
+def memory_broker(monkeypatch):
+    """Celery publishes for real, into kombu's in-memory broker, so the test reads the messages back."""
+    from catalog import celery_app
+    from tests.verification_pages import drain_verify_queue
+
+    conf = celery_app.conf
+    saved = {key: conf[key] for key in ("broker_url", "task_always_eager")}
+    conf.update(broker_url="memory://", task_always_eager=False)
+    # Forget connections made for another broker earlier in this process.
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    drain_verify_queue()
+    try:
+        yield
+    finally:
+        drain_verify_queue()
+        conf.update(saved)

@@ -5,7 +5,7 @@ import pytest
 from catalog.content.importer import sync_patterns
 from catalog.models import Example
 from tests import factories
-from tests.test_verification_views import finished, passed_result
+from tests.verification_results import finished, passed_result
 from worker.results import Check
 
 pytestmark = pytest.mark.django_db

@@ -4,17 +4,18 @@ import re
 
 import pytest
 
-from tests.test_verification_views import example, finished, fresh_cache, panel_html, passed_result  # noqa: F401
+from tests.verification_pages import panel_html
+from tests.verification_results import finished, passed_result
 
 pytestmark = pytest.mark.django_db
 
 
-def test_one_passed_verification_draws_no_line(client, example):  # noqa: F811
+def test_one_passed_verification_draws_no_line(client, example):
     finished(example, "passed", passed_result(), image_sizes={"app": 1_990_000})
     assert "size-chart" not in panel_html(client, example)
 
 
-def test_each_passed_verification_is_a_point_and_failures_are_left_out(client, example):  # noqa: F811
+def test_each_passed_verification_is_a_point_and_failures_are_left_out(client, example):
     finished(example, "passed", passed_result(), minutes_ago=30, image_sizes={"app": 1_000_000})
     finished(example, "failed", passed_result(), minutes_ago=20, image_sizes={"app": 9_000_000})
     finished(example, "passed", passed_result(), minutes_ago=10, image_sizes={"app": 2_000_000})
