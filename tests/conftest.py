@@ -265,3 +265,11 @@ def memory_broker(monkeypatch):
     finally:
         drain_verify_queue()
         conf.update(saved)
+
+
+@pytest.fixture(scope="module")
+def busybox(docker_client):
+    """busybox:1.35 on the engine, for the modules whose scenarios build on it."""
+    from tests.test_builder import ensure_busybox
+
+    return ensure_busybox(docker_client)

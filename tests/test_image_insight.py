@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.test_runner import example, run
+from tests.scenario_runs import example, run
 from worker.image_insight import layer_of_lines, stage_instructions
 
 pytestmark = pytest.mark.docker

@@ -2,8 +2,8 @@
 
 import pytest
 
+from tests.scenario_runs import example, run
 from tests.test_builder import ensure_busybox
-from tests.test_runner import example, run
 from worker.build_context import parse_dockerfile
 from worker.policy import (
     NOBODY,

@@ -1,0 +1,54 @@
+"""Running a scenario written in a test on the real engine, and checking that it left nothing."""
+
+from __future__ import annotations
+
+import json
+
+from worker.engine import label_filters
+from worker.runner import run_scenario
+from worker.scenario import Scenario, parse_scenario
+
+APP_SH = b"""#!/bin/sh
+trap 'echo "got SIGTERM"; exit 0' TERM
+echo "app.sh started (PID $$)"
+while true; do sleep 1 & wait $!; done
+"""
+HTTPD = 'FROM busybox:1.35\n{}\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n'
+
+
+def example(
+    steps: list, images: dict | None = None, files: dict | None = None, **more
+) -> tuple[Scenario, dict]:
+    files = {
+        name: (data.encode() if isinstance(data, str) else data, name.endswith(".sh"))
+        for name, data in (files or {}).items()
+    }
+    raw = {
+        "title": "test",
+        "summary": "test",
+        "images": images or {"app": {"dockerfile": "Dockerfile"}},
+        "steps": steps,
+        **more,
+    }
+    scenario, errors = parse_scenario(raw, set(files))
+    assert not errors, errors
+    return scenario, files
+
+
+def run(client, labels, scenario_files, **options):
+    events: list[str] = []
+    result = run_scenario(client, *scenario_files, labels, on_event=events.append, **options)
+    assert json.loads(json.dumps(result.to_dict()))["outcome"] == result.outcome
+    nothing_left(client, labels)
+    return result, events
+
+
+def nothing_left(client, labels):
+    selector = label_filters(labels)
+    assert client.containers.list(all=True, filters=selector) == []
+    assert client.volumes.list(filters=selector) == []
+    assert client.networks.list(filters=selector) == []
+
+
+def checks_of(result):
+    return {(c.step_index, c.name): c for c in result.checks}
