@@ -6,15 +6,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from worker.bases import (
-    IMAGE_LABEL,
-    RECIPE_LABEL,
-    SOURCE_LABEL,
-    BaseSpec,
-    ProvisionError,
-    provision,
-    read_bases,
-)
+from worker.base_specs import IMAGE_LABEL, RECIPE_LABEL, SOURCE_LABEL, BaseSpec, ProvisionError, read_bases
+from worker.bases import provision
 
 
 def test_read_bases_reads_the_real_file():

@@ -9,7 +9,8 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from worker.bases import BaseRecord, BaseSpec, ProvisionError, provision, read_bases, record_provisioning
+from worker.base_specs import BaseRecord, BaseSpec, ProvisionError, read_bases
+from worker.bases import provision, record_provisioning
 from worker.quantities import format_size
 
 
