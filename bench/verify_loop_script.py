@@ -17,7 +17,7 @@ from worker.policy import MIB, TMPFS_OPTIONS, run_policy
 from worker.scenario import ImageSpec, Step
 from worker.step_context import HELPER_IMAGE, NEVER_STARTED, RETRY_INTERVAL
 from worker.step_inspect import EXEC_SECONDS, HEALTH_SECONDS, PS_ARGUMENTS
-from worker.step_probe import PROBE_SECONDS
+from worker.step_probe import PROBE_SECONDS, probe_command
 from worker.step_run import RUN_SECONDS, STOP_SECONDS, WAIT_SECONDS
 
 RUN_LABEL = "catalog.bench.run"  # one loop script's objects, as the worker's catalog.run label
@@ -233,7 +233,6 @@ class LoopScript:
     def step_probe(self, index: int, step: Step) -> None:
         # probe_once's helper container and its limits (the worker also inspects the target first).
         target = self.containers[step.params["container"]]
-        url = f"http://127.0.0.1:{step.params['port']}{step.params.get('path', '/')}"
         words = [
             "docker",
             "run",
@@ -255,7 +254,7 @@ class LoopScript:
             "--log-opt",
             "max-file=1",
         ]
-        words += [HELPER_IMAGE, "wget", "-q", "-S", "-O", "-", url]
+        words += [HELPER_IMAGE, *probe_command(step.params["port"], step.params.get("path", "/"))]
         self.check(index, step, f"timeout {math.ceil(step.params.get('timeout', PROBE_SECONDS))} {q(*words)}")
 
     def step_write(self, index: int, step: Step) -> None:

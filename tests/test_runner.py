@@ -165,7 +165,11 @@ def test_a_probe_reaches_busybox_httpd_through_its_network_namespace(docker_clie
                 "probe": {"container": "web", "port": 8080, "retry_for": "5s"},
                 "expect": {"status": 200, "body_contains": "hello from httpd", "duration_max": "5s"},
             },
-            {"probe": {"container": "web", "port": 8080, "path": "/missing"}, "expect": {"status": 404}},
+            # An error page's body is read too, and a path is a request, never a shell command.
+            {
+                "probe": {"container": "web", "port": 8080, "path": "/missing;$(id)"},
+                "expect": {"status": 404, "body_contains": "404 Not Found", "body_not_contains": "uid="},
+            },
             {"processes": "web", "expect": {"output_contains": "httpd", "count_max": 1}},
             {"stop": {"container": "web", "timeout": "1s"}},
         ],
@@ -173,6 +177,22 @@ def test_a_probe_reaches_busybox_httpd_through_its_network_namespace(docker_clie
     result, _ = run(docker_client, labels, scenario)
     assert result.outcome == "passed", result.detail
     assert checks_of(result)[1, "status"].observed == "200"
+    assert checks_of(result)[2, "status"].observed == "404"
+
+
+def test_a_probe_of_a_closed_port_fails_with_the_reason(docker_client, labels):
+    scenario = example(
+        files={"Dockerfile": HTTPD.format("RUN mkdir /www")},
+        steps=[
+            {"run": {"image": "app", "name": "web", "detach": True}},
+            {"probe": {"container": "web", "port": 8081}, "expect": {"status": 200}},
+            {"stop": {"container": "web", "timeout": "1s"}},
+        ],
+    )
+    result, _ = run(docker_client, labels, scenario)
+    assert (result.outcome, result.failure_reason) == ("failed", "CHECK_FAILED")
+    status = checks_of(result)[1, "status"]
+    assert not status.passed and "can't connect" in status.detail, status
 
 
 def test_a_volume_filled_from_the_example_is_served_and_written_to(docker_client, labels):

@@ -2,6 +2,9 @@
 
 Nothing is published on the host: the probe joins the target's namespace, where
 the server listens on 127.0.0.1, even when the target has no network at all.
+The request is a plain HTTP/1.0 GET written to busybox `nc`, and the answer is read
+raw: status, headers and body of whatever came back, a 404 or a 503 as much as a
+200 (busybox `wget` keeps the body of an error to itself), and no redirect followed.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from worker.step_run import engine_duration
 
 PROBE_SECONDS = 10.0
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$")
-_STATUS = re.compile(r"HTTP/\d(?:\.\d)?\s+(\d{3})")
+_STATUS = re.compile(r"HTTP/\d(?:\.\d)?\s+(\d{3})\b")
 
 
 def probe_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
@@ -33,9 +36,12 @@ def probe_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
             "CHECK_FAILED", f"probe of port {port} path {path!r}: expected a port and a URL path"
         )
     timeout = step.params.get("timeout", PROBE_SECONDS)
-    url = f"http://127.0.0.1:{port}{path}"
     checks, observed = retry_until(
-        ctx, index, step, lambda: probe_once(ctx, target, url, timeout), step.params.get("retry_for", 0.0)
+        ctx,
+        index,
+        step,
+        lambda: probe_once(ctx, target, port, path, timeout),
+        step.params.get("retry_for", 0.0),
     )
     if observed["error"]:
         checks = tuple(
@@ -45,8 +51,18 @@ def probe_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
     return StepOutcome(checks, summary=summary, output=observed["body"])
 
 
-def probe_once(ctx: RunContext, target: ContainerHandle, url: str, timeout: float) -> dict:
-    """One `wget -S` in a throwaway busybox container; status from the headers, body from stdout."""
+def probe_command(port: int, path: str) -> list[str]:
+    """The probe container's command: GET `path` from 127.0.0.1:`port`, the raw answer on stdout.
+
+    `path` and `port` reach printf and nc as arguments, never as part of the script.
+    """
+    request = "GET %s HTTP/1.0\\r\\nHost: 127.0.0.1:%s\\r\\nConnection: close\\r\\n\\r\\n"
+    script = f'printf "{request}" "$1" "$2" | nc 127.0.0.1 "$2"'
+    return ["sh", "-c", script, "probe", path, str(port)]
+
+
+def probe_once(ctx: RunContext, target: ContainerHandle, port: int, path: str, timeout: float) -> dict:
+    """One request from a throwaway busybox container; status and body parsed from the raw answer."""
     api = ctx.client.api
     with engine_errors():
         state = api.inspect_container(target.id)["State"]
@@ -54,7 +70,7 @@ def probe_once(ctx: RunContext, target: ContainerHandle, url: str, timeout: floa
             return _failed(f"{target.name} is not running (exit {state.get('ExitCode')})")
         probe = api.create_container(
             ctx.helper_image(),
-            command=["wget", "-q", "-S", "-O", "-", url],
+            command=probe_command(port, path),
             labels=ctx.labels,
             name=ctx.helper_name("probe"),
             user="65534:65534",
@@ -87,16 +103,30 @@ def _run_probe(ctx: RunContext, probe: str, timeout: float) -> dict:
             raise
         api.kill(probe)
         return _failed(f"no answer within {timeout:.1f} s")
-    body, headers = CappedLog(), api.logs(probe, stdout=False, stderr=True).decode("utf-8", "replace")
-    body.add(api.logs(probe, stdout=True, stderr=False))
-    statuses = _STATUS.findall(headers)
+    answer = api.logs(probe, stdout=True, stderr=False)
     state = api.inspect_container(probe)["State"]
+    head, rest = split_answer(answer)
+    status = _STATUS.match(head.decode("latin-1"))
+    if not status:
+        errors = api.logs(probe, stdout=False, stderr=True).decode("utf-8", "replace").strip()
+        return _failed((errors.splitlines() or ["no HTTP answer"])[-1])
+    body = CappedLog()
+    body.add(rest)
     return {
-        "status": int(statuses[-1]) if statuses else None,  # the last one, after any redirects
+        "status": int(status.group(1)),
         "body": body.text(),
         "duration": engine_duration(state),
-        "error": "" if statuses else (headers.strip().splitlines() or ["no response"])[-1],
+        "error": "",
     }
+
+
+def split_answer(answer: bytes) -> tuple[bytes, bytes]:
+    """(status line and headers, body); a toy server may end its headers with bare newlines."""
+    ends = [(answer.find(mark), mark) for mark in (b"\r\n\r\n", b"\n\n") if mark in answer]
+    if not ends:
+        return answer, b""
+    at, mark = min(ends)
+    return answer[:at], answer[at + len(mark) :]
 
 
 def _failed(error: str) -> dict:
