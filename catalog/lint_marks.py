@@ -8,6 +8,7 @@ pick it up).
 """
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -57,7 +58,7 @@ def mark_lines(highlighted: str, marks: Mapping[int, tuple[LintRow, ...]]) -> Sa
     """The highlighted HTML with each line that has findings marked; other lines untouched."""
     if not marks:
         return mark_safe(highlighted)
-    counter = iter(range(1, 1_000_000))
+    counter = itertools.count(1)  # the n-th line span is line n
 
     def replace(match: re.Match) -> str:
         rows = marks.get(next(counter))
