@@ -1,5 +1,6 @@
 """Verification end to end: a real Celery worker on Redis, the real engine, the real database."""
 
+import json
 import subprocess
 import time
 
@@ -13,11 +14,13 @@ from tests import factories
 from tests.conftest import RUN_ID
 from tests.worker_process import WorkerProcess
 from worker.builder import remove_images
+from worker.quantities import format_size
 from worker.tasks import verify_example
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 FAILING = 'FROM busybox:1.35\nRUN echo "about to fail" && exit 3\nCMD ["true"]\n'
+CLI = {"capture_output": True, "text": True, "timeout": 30}
 SLOW_BUILD = 'FROM busybox:1.35\nRUN sleep 12\nCMD ["echo", "slow build done"]\n'
 
 
@@ -43,6 +46,14 @@ def catalog(tmp_path):
     root = tmp_path / "patterns"
     factories.write_bases(root)
     factories.write_pattern(root, "passes", symbol="Pa")
+    # Passes too, and keeps its image for a few seconds, long enough for the docker CLI to read it.
+    lingering = factories.scenario(
+        steps=[
+            *factories.scenario()["steps"],
+            {"run": {"image": "app", "entrypoint": ["sleep", "4"]}, "expect": {"exit_code": 0}},
+        ]
+    )
+    factories.write_pattern(root, "lingers", symbol="Li", example=lingering)
     factories.write_pattern(root, "fails", symbol="Fa", files={"Dockerfile": FAILING})
     endless = factories.scenario(
         steps=[
@@ -85,26 +96,46 @@ def leftovers(docker_client, verification: Verification) -> list[str]:
     return found + [n.name for n in docker_client.networks.list(filters=selector)]
 
 
+def read_with_the_cli(verification_id: int, timeout: float = 60) -> tuple[dict, list[int]]:
+    """`docker image inspect` and `docker history` of the run's image, while the run still has it."""
+    deadline = time.monotonic() + timeout
+    selector = f"label=catalog.verification={verification_id}"
+    while time.monotonic() < deadline:
+        found = subprocess.run(["docker", "image", "ls", "-q", "--no-trunc", "--filter", selector], **CLI)
+        if found.stdout.split():
+            image = found.stdout.split()[0]
+            inspect = subprocess.run(["docker", "image", "inspect", image], check=True, **CLI)
+            sizes = ["docker", "history", "--human=false", "--no-trunc", "--format", "{{.Size}}", image]
+            history = subprocess.run(sizes, check=True, **CLI)
+            return json.loads(inspect.stdout)[0], [int(size) for size in history.stdout.split()]
+        time.sleep(0.05)
+    raise AssertionError(f"no image of verification {verification_id} within {timeout} s")
+
+
 def test_a_passing_example_is_verified_with_sizes_and_history(catalog, workers, docker_client, client):
     worker = workers()
-    verification, created = request_verification(example("passes"))
+    verification, created = request_verification(example("lingers"))
     assert created
+    # Read the same image independently of the runner, with the docker CLI, while the run keeps it.
+    inspect, history_sizes = read_with_the_cli(verification.pk)
     verification = wait_until_finished(verification, worker)
     assert (verification.state, verification.attempt) == ("passed", 1), verification.detail
     checks = verification.result["checks"]
     assert {check["name"] for check in checks} == {"exit_code", "output_contains"}
     assert all(check["passed"] for check in checks)
     facts = verification.result["images"]["app"]
-    # The engine's size is the sum of its layers (overlay2); the facts keep both as it reported them.
-    assert facts["size"] == sum(row["size"] for row in facts["history"]) > 0
+    assert facts["id"] == inspect["Id"] and facts["size"] == inspect["Size"] > 0
+    assert [row["size"] for row in reversed(facts["history"])] == history_sizes
     assert "LABEL catalog." in facts["history"][-1]["instruction"]  # all labels, one step
+    page = client.get("/patterns/lingers/").content.decode()
+    assert format_size(inspect["Size"]) in page
     # The result keeps the facts; the image itself is gone, so the next run builds from the base.
     inspect = subprocess.run(["docker", "image", "inspect", facts["id"]], capture_output=True, text=True)
     assert inspect.returncode == 1 and "No such image" in inspect.stderr
     assert verification.environment_hash and verification.result["environment"]["bases"][0]["id"]
     assert "hello from the example" in verification.log
     assert leftovers(docker_client, verification) == []
-    api = client.get("/api/patterns/passes.json").json()
+    api = client.get("/api/patterns/lingers.json").json()
     assert api["examples"][0]["verification"]["state"] == "passed"
 
 
