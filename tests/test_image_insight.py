@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.scenario_runs import example, run
-from worker.image_insight import layer_of_lines, stage_instructions
+from worker.image_insight import layer_of_lines, lint_with_bytes, stage_instructions
 
 pytestmark = pytest.mark.docker
 
@@ -51,6 +51,13 @@ def test_lint_findings_carry_the_bytes_their_layer_wrote_and_the_waste_is_explai
         assert any("analysed image app" in event and "reclaimable" in event for event in events)
     finally:
         docker_client.images.remove(result.images["app"].id, force=True)
+
+
+def test_a_file_hadolint_cannot_parse_is_reported_as_not_linted_not_as_a_finding():
+    dockerfile = 'FROM busybox:1.35\nHEALTHCHECK --interval=500ms CMD ["true"]\nCMD ["sleep", "9"]\n'
+    lint = lint_with_bytes(dockerfile, None, {}, trailing=1)
+    assert lint["available"] is False and lint["findings"] == []
+    assert lint["error"].startswith("hadolint cannot parse line 2 (") and "linted nothing" in lint["error"]
 
 
 def test_lines_map_to_layers_counted_from_the_end_of_the_history():

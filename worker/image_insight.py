@@ -18,6 +18,7 @@ from worker.lint import LintUnavailable, lint_dockerfile, with_wasted_bytes
 
 SUMMARY_EDGES = 20  # the largest reclaimable items named on the page; totals count them all
 WRITTEN = ("added", "modified", "metadata-copy", "hardlink-copy", "rewritten")
+PARSE_ERROR = "DL1000"  # hadolint could not parse the file
 
 
 def stage_instructions(dockerfile: str, target: str | None) -> list[tuple[int, str]]:
@@ -66,6 +67,16 @@ def lint_with_bytes(dockerfile: str, target: str | None, analysis: Mapping, trai
         findings = lint_dockerfile(dockerfile)
     except LintUnavailable as error:
         return {"available": False, "error": str(error), "findings": []}
+    unparsed = next((finding for finding in findings if finding.code == PARSE_ERROR), None)
+    if unparsed:
+        # The engine built this file, so the fault is hadolint's parser (it rejects a HEALTHCHECK
+        # --interval of 500ms, for one); and after a parse error it lints nothing else.
+        return {
+            "available": False,
+            "error": f"hadolint cannot parse line {unparsed.line} ({unparsed.message}), which Docker "
+            "accepts; so it linted nothing in this file",
+            "findings": [],
+        }
     layers = analysis.get("layers") or []
     lines = layer_of_lines(analysis.get("history") or [], stage_instructions(dockerfile, target), trailing)
 
