@@ -14,7 +14,6 @@ from typing import Protocol
 
 class Check(Protocol):
     step: int  # counted from 1
-    passed: bool
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,6 @@ class BeforeAfter:
             ("Before: the anti-pattern", self.before_images, self.before),
             ("After: the fix", self.after_images, self.after),
         )
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in (*self.before, *self.after))
 
 
 def before_and_after(scenario: Mapping, checks: Sequence[Check]) -> BeforeAfter | None:

@@ -278,6 +278,7 @@ def make_report(verification: Verification, example: Example) -> Report:
     steps = result.get("steps") or ()
     engine = result.get("engine") or {}
     environment = result.get("environment") or {}
+    sources = dockerfiles(example.scenario or {})
     return Report(
         verification=verification,
         status=status_of(verification),
@@ -310,7 +311,7 @@ def make_report(verification: Verification, example: Example) -> Report:
                 analysis=anchored(
                     layer_report((result.get("analysis") or {}).get(name)),
                     example.slug,
-                    dockerfiles(example.scenario or {}).get(name, ""),
+                    sources.get(name, ""),
                 ),
             )
             for name, facts in (result.get("images") or {}).items()

@@ -46,6 +46,14 @@ def measured_scenario() -> dict:
     return scenario(steps=[{"side": "before", **run}, {"side": "after", **run}])
 
 
+def write_anti_pattern(root: Path, fixed_by: str, example: dict | None = None, slug: str = "bad") -> Path:
+    """An anti-pattern fixed by `fixed_by`, measured against the fix unless `example` says otherwise."""
+    related = [{"pattern": fixed_by, "relation": "fixed-by"}]
+    return write_pattern(
+        root, slug, symbol="Bd", kind="anti-pattern", related=related, example=example or measured_scenario()
+    )
+
+
 def write_bases(root: Path, data: dict | None = None) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "bases.yaml").write_text(yaml.safe_dump(data or BASES))

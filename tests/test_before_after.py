@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def write_anti_pattern(root, example: dict) -> Example:
     factories.write_tree(root, count=1)
-    related = [{"pattern": "pattern-0", "relation": "fixed-by"}]
-    factories.write_pattern(root, "bad", symbol="Bd", kind="anti-pattern", related=related, example=example)
+    factories.write_anti_pattern(root, fixed_by="pattern-0", example=example)
     assert sync_patterns(root).ok
     return Example.objects.get(pattern__slug="bad")
 

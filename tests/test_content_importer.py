@@ -72,15 +72,7 @@ def test_removed_folder_is_unpublished_and_its_page_is_gone(tmp_path, client):
 def test_relations_are_stored_once_in_their_canonical_direction(tmp_path):
     factories.write_bases(tmp_path)
     factories.write_pattern(tmp_path, "good", symbol="Gd")
-    related = [{"pattern": "good", "relation": "fixed-by"}]
-    factories.write_pattern(
-        tmp_path,
-        "bad",
-        symbol="Bd",
-        kind="anti-pattern",
-        related=related,
-        example=factories.measured_scenario(),
-    )
+    factories.write_anti_pattern(tmp_path, fixed_by="good")
     sync_patterns(tmp_path)
     relation = PatternRelation.objects.get()
     assert (relation.source.slug, relation.relation, relation.target.slug) == (
@@ -254,21 +246,13 @@ def test_an_anti_pattern_needs_a_fix(tmp_path):
 
 def test_an_anti_pattern_is_measured_against_its_fix(tmp_path):
     factories.write_tree(tmp_path, count=1)
-    related = [{"pattern": "pattern-0", "relation": "fixed-by"}]
-    factories.write_pattern(tmp_path, "bad", symbol="Bd", kind="anti-pattern", related=related)
+    factories.write_anti_pattern(tmp_path, fixed_by="pattern-0", example=factories.scenario())
     assert problems(tmp_path) == [
         "bad/examples/hello/example.yaml: steps: an anti-pattern's example measures the mistake against "
         "its fix: compare two images ('compare', or exactly two images), or mark the steps with "
         "'side: before' and 'side: after'"
     ]
-    factories.write_pattern(
-        tmp_path,
-        "bad",
-        symbol="Bd",
-        kind="anti-pattern",
-        related=related,
-        example=factories.measured_scenario(),
-    )
+    factories.write_anti_pattern(tmp_path, fixed_by="pattern-0")
     assert sync_patterns(tmp_path).ok
 
 

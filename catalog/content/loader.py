@@ -4,10 +4,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.before_after import before_and_after
 from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
 from catalog.content.sources import ContentError, PatternSource, load_yaml
 from catalog.content.taxonomy import CATEGORY_SLUGS, KINDS, RELATIONS, SECTIONS, SLUG_PATTERN
+from catalog.image_comparison import image_pairs
 
 SLUG = SLUG_PATTERN
 SYMBOL = re.compile(r"^[A-Z][A-Za-z]{1,2}$")
@@ -117,10 +119,10 @@ def check_proof(kind: str, unverifiable: str, examples: list, folder: Path, file
 def check_before_and_after(examples: list, slug: str, errors: list) -> None:
     """An anti-pattern is shown as a measured before and after: two images, or the run's two sides."""
     for example in examples:
+        # The same rules that decide what the page shows: an image comparison, or the two sides.
         scenario = example.scenario
-        if scenario["compare"] or len(scenario["images"]) == 2:
-            continue
-        if any(step.get("side") for step in scenario["steps"]):
+        names = {image["name"]: image for image in scenario["images"]}
+        if image_pairs(scenario, names) or before_and_after(scenario, ()) is not None:
             continue
         errors.append(
             ContentError(
