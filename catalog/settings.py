@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.reap",
         "schedule": float(os.environ.get("REAPER_INTERVAL", "60")),
     },
+    # Verifications waiting out a fault that is not theirs are retried when their back-off ends.
+    "wake-waiting-verifications": {
+        "task": "catalog.wake_waiting",
+        "schedule": float(os.environ.get("VERIFY_WAKE_INTERVAL", "10")),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -219,3 +224,7 @@ CATALOG_INSTANCE = (
 )
 # How long a claimed verification stays owned without a heartbeat; heartbeats come 4 times as often.
 VERIFY_LEASE_SECONDS = float(os.environ.get("VERIFY_LEASE_SECONDS", "60"))
+# A verification that waits for the engine, a base image, disk space or a lost worker is
+# retried after this many seconds, doubling at each wait in a row up to the cap.
+VERIFY_RETRY_SECONDS = float(os.environ.get("VERIFY_RETRY_SECONDS", "15"))
+VERIFY_RETRY_MAX_SECONDS = float(os.environ.get("VERIFY_RETRY_MAX_SECONDS", "600"))

@@ -3,6 +3,10 @@
 A worker claims a row with one conditional UPDATE that also bumps the attempt
 number; every later write is fenced on that attempt, so a worker whose lease
 was taken over can never overwrite the newer attempt's result.
+
+A run that could not happen for a reason that is not the example's (no engine, a
+missing base image, a full disk, a lost worker) is never a final result: the row
+waits, says why and since when, and is woken again with back-off (worker/waking).
 """
 
 from datetime import timedelta
@@ -10,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 LOG_LIMIT = 256 * 1024
@@ -18,6 +22,12 @@ LOG_LIMIT = 256 * 1024
 
 def lease_length() -> timedelta:
     return timedelta(seconds=settings.VERIFY_LEASE_SECONDS)
+
+
+def retry_delay(waits: int) -> timedelta:
+    """How long the `waits`-th wait in a row lasts: doubling from VERIFY_RETRY_SECONDS up to its cap."""
+    seconds = settings.VERIFY_RETRY_SECONDS * 2 ** max(0, min(waits - 1, 16))
+    return timedelta(seconds=min(seconds, settings.VERIFY_RETRY_MAX_SECONDS))
 
 
 class VerificationQuerySet(models.QuerySet):
@@ -30,6 +40,10 @@ class VerificationQuerySet(models.QuerySet):
     def expired(self):
         """Claimed rows whose worker stopped extending the lease."""
         return self.filter(state__in=Verification.CLAIMED_STATES, lease_expires_at__lt=Now())
+
+    def due(self):
+        """Waiting rows whose back-off has run out."""
+        return self.filter(state=Verification.State.WAITING, retry_at__lte=Now())
 
     def stale(self, seconds: int) -> list[int]:
         """Queued rows older than `seconds`: their wake-up message may have been lost."""
@@ -62,6 +76,7 @@ class ImageLayers(models.Model):
 class Verification(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
+        WAITING = "waiting", "Waiting"
         BUILDING = "building", "Building"
         RUNNING = "running", "Running"
         PASSED = "passed", "Passed"
@@ -81,11 +96,12 @@ class Verification(models.Model):
         INVALID_DOCKERFILE = "INVALID_DOCKERFILE", "The Dockerfile is invalid"
         POLICY_REJECTED = "POLICY_REJECTED", "Refused by the sandbox policy"
         HOST_ACCESS_DISABLED = "HOST_ACCESS_DISABLED", "Needs host access, which this worker does not allow"
-        # Not the example's fault.
+        # Not the example's fault. New rows wait instead (State.WAITING); rows of older versions
+        # may still carry it.
         INFRA = "INFRA", "Infrastructure error"
 
     CLAIMED_STATES = (State.BUILDING, State.RUNNING)
-    ACTIVE_STATES = (State.QUEUED, *CLAIMED_STATES)
+    ACTIVE_STATES = (State.QUEUED, State.WAITING, *CLAIMED_STATES)
     FINISHED_STATES = (State.PASSED, State.FAILED, State.ERROR, State.CANCELLED)
 
     example = models.ForeignKey("catalog.Example", on_delete=models.CASCADE, related_name="verifications")
@@ -95,8 +111,12 @@ class Verification(models.Model):
     example_hash = models.CharField(max_length=64, help_text="The example content that was queued.")
     environment_hash = models.CharField(max_length=64, blank=True, help_text="Bases, engine, policy.")
     trust = models.CharField(max_length=12, default="curated")
-    attempt = models.PositiveSmallIntegerField(default=0)
-    max_attempts = models.PositiveSmallIntegerField(default=3)
+    # The fence: every claim takes the next number. Not a cap: a fault that is not the
+    # example's is retried for as long as it lasts (with back-off), never made final.
+    attempt = models.PositiveIntegerField(default=0)
+    waits = models.PositiveIntegerField(default=0, help_text="Infrastructure waits since the last result.")
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
     lease_owner = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -118,10 +138,9 @@ class Verification(models.Model):
             # One live run per example: pressing "Verify again" while one is queued joins it.
             models.UniqueConstraint(
                 fields=["example"],
-                condition=Q(state__in=["queued", "building", "running"]),
+                condition=Q(state__in=["queued", "waiting", "building", "running"]),
                 name="one_active_verification_per_example",
             ),
-            models.CheckConstraint(condition=Q(attempt__lte=F("max_attempts")), name="attempts_capped"),
         ]
         indexes = [models.Index(fields=["state", "lease_expires_at"])]
 
@@ -132,17 +151,13 @@ class Verification(models.Model):
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
 
-    @property
-    def is_example_fault(self) -> bool:
-        return self.state == self.State.FAILED
-
     # --- the claim and the fenced writes; each is one UPDATE and says whether it won ---
 
     @classmethod
     def claim(cls, pk: int, worker: str) -> int | None:
         """Take the row for a new attempt; returns that attempt, or None if another worker has it."""
         claimable = Q(state=cls.State.QUEUED) | Q(state__in=cls.CLAIMED_STATES, lease_expires_at__lt=Now())
-        won = cls.objects.filter(claimable, pk=pk, attempt__lt=F("max_attempts")).update(
+        won = cls.objects.filter(claimable, pk=pk).update(
             state=cls.State.BUILDING,
             attempt=F("attempt") + 1,
             lease_owner=worker,
@@ -190,35 +205,55 @@ class Verification(models.Model):
                 finished_at=Now(),
                 lease_owner="",
                 lease_expires_at=None,
+                waits=0,
+                waiting_since=None,
+                retry_at=None,
                 **fields,
             )
         )
 
     @classmethod
-    def release(cls, pk: int, attempt: int, detail: str) -> bool:
-        """Give the row back to the queue after an infrastructure fault, or give up at the cap."""
-        fenced = cls.objects.fenced(pk, attempt)
-        if fenced.filter(attempt__gte=F("max_attempts")).exists():
-            return cls.finish(pk, attempt, state=cls.State.ERROR, reason=cls.Reason.INFRA, detail=detail)
+    def release(cls, pk: int, attempt: int, cause: str) -> bool:
+        """Give a claimed row back after a fault that is not the example's: it waits, then retries."""
+        return cls._wait(cls.objects.fenced(pk, attempt), cause)
+
+    @classmethod
+    def wait(cls, pk: int, cause: str) -> bool:
+        """A queued row that cannot be claimed yet (no engine, too little disk): it waits, then retries."""
+        return cls._wait(cls.objects.filter(pk=pk, state__in=(cls.State.QUEUED, cls.State.WAITING)), cause)
+
+    @classmethod
+    def _wait(cls, rows: models.QuerySet, cause: str) -> bool:
+        waits = rows.values_list("waits", flat=True).first()
+        if waits is None:
+            return False
         return bool(
-            fenced.update(state=cls.State.QUEUED, detail=detail, lease_owner="", lease_expires_at=None)
+            rows.filter(waits=waits).update(  # fenced on waits too: two callers count one wait each
+                state=cls.State.WAITING,
+                detail=cause,
+                waits=waits + 1,
+                waiting_since=Coalesce(F("waiting_since"), Now()),
+                retry_at=Now() + retry_delay(waits + 1),
+                lease_owner="",
+                lease_expires_at=None,
+            )
         )
 
     @classmethod
-    def requeue_expired(cls) -> list[int]:
-        """Give rows with an expired lease back to the queue, or end them at the attempt cap."""
-        lost = "the worker stopped answering; its lease expired"
-        cls.objects.expired().filter(attempt__gte=F("max_attempts")).update(
-            state=cls.State.ERROR,
-            failure_reason=cls.Reason.INFRA,
-            detail=f"{lost} on the last allowed attempt",
-            finished_at=Now(),
-            lease_owner="",
-            lease_expires_at=None,
-        )
-        ids = list(cls.objects.expired().values_list("pk", flat=True))
-        # The same condition again: a heartbeat that landed meanwhile keeps its row.
-        cls.objects.expired().filter(pk__in=ids).update(
-            state=cls.State.QUEUED, detail=lost, lease_owner="", lease_expires_at=None
-        )
+    def wake(cls, *, due_only: bool = True) -> list[int]:
+        """Queue waiting rows again (those whose back-off ran out, or all); returns their ids."""
+        rows = cls.objects.due() if due_only else cls.objects.filter(state=cls.State.WAITING)
+        ids = list(rows.values_list("pk", flat=True))
+        # The same condition again: only rows still waiting move, so no id is queued twice.
+        rows.filter(pk__in=ids).update(state=cls.State.QUEUED)
         return ids
+
+    @classmethod
+    def requeue_expired(cls) -> list[int]:
+        """Rows whose worker stopped extending the lease wait for a retry; returns their ids."""
+        lost = "the worker stopped answering during the run (its lease expired); it will be retried"
+        ids = list(cls.objects.expired().values_list("pk", "attempt"))
+        # Fenced on the attempt: a heartbeat or a new claim that landed meanwhile keeps its row.
+        return [
+            pk for pk, attempt in ids if cls._wait(cls.objects.expired().filter(pk=pk, attempt=attempt), lost)
+        ]

@@ -25,6 +25,7 @@ from worker.quantities import format_size
 STATUS_LABELS = {
     "none": "Not verified yet",
     "queued": "Queued",
+    "waiting": "Waiting",
     "building": "Building",
     "running": "Running",
     "passed": "Passed",
@@ -353,8 +354,7 @@ def make_panel(example: Example, notices: Mapping[str, str] | None = None) -> Pa
     notices = notices or {}
     notice = next((kind for kind in ("queued", "joined") if notices.get(kind) == example.slug), "")
     blocked = bool(example.host_access) and not settings.VERIFY_ALLOW_HOST_ACCESS
-    # A row queued again after a lost worker keeps its old started_at: a queued row counts from queuing.
-    since = None if live is None else live.queued_at if live.state == "queued" else live.started_at
+    since = None if live is None else _live_since(live)
     return Panel(
         example=example,
         status=status,
@@ -366,6 +366,14 @@ def make_panel(example: Example, notices: Mapping[str, str] | None = None) -> Pa
         host_access_blocked=blocked,
         notice=notice,
     )
+
+
+def _live_since(live: Verification):
+    # A waiting row counts from its first wait; a row queued again after a lost worker keeps its
+    # old started_at, so a queued row counts from queuing.
+    if live.state == Verification.State.WAITING:
+        return live.waiting_since or live.queued_at
+    return live.queued_at if live.state == Verification.State.QUEUED else live.started_at
 
 
 def attach_panels(examples: Iterable[Example], notices: Mapping[str, str] | None = None) -> None:

@@ -41,6 +41,7 @@ BADGE_WORDS = {
     "passed": "passed",
     "failed": "failed",
     "running": "running",
+    "waiting": "waiting",
     "error": "error",
     "none": "not verified",
 }
@@ -110,7 +111,7 @@ def csrf_token(request):
 @require_GET
 def verification_log(request, pk):
     """The live state of a run and the log text after `offset` (an offset this view gave earlier)."""
-    fields = ("state", "attempt", "max_attempts", "detail", "log", "failure_reason")
+    fields = ("state", "attempt", "detail", "log", "failure_reason", "waiting_since", "retry_at")
     verification = get_object_or_404(Verification.objects.only(*fields), pk=pk)
     log = verification.log
     offset = _int(request.GET.get("offset"))
@@ -125,7 +126,8 @@ def verification_log(request, pk):
             "state": verification.state,
             "state_label": STATUS_LABELS.get(verification.state, verification.state),
             "attempt": verification.attempt,
-            "max_attempts": verification.max_attempts,
+            "waiting_since": verification.waiting_since,
+            "retry_at": verification.retry_at,
             "detail": verification.detail,
             "finished": not verification.is_active,
             "reset": bool(reset or (offset == 0 and start > 0)),
@@ -185,6 +187,7 @@ def status(request):
     reaper = max(reapers, key=lambda beat: beat.seen_at, default=None)
     counts = Verification.objects.aggregate(
         queued=Count("pk", filter=Q(state=Verification.State.QUEUED)),
+        waiting=Count("pk", filter=Q(state=Verification.State.WAITING)),
         running=Count("pk", filter=Q(state__in=Verification.CLAIMED_STATES)),
     )
     recent = (

@@ -1,8 +1,10 @@
-"""The durable job: one claim wins, writes are fenced on the attempt, expired leases come back."""
+"""The durable job: one claim wins, writes are fenced on the attempt, faults wait and come back."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -71,27 +73,98 @@ def test_heartbeat_extends_the_lease(example):
     assert Verification.claim(verification.pk, "worker-b") is None
 
 
-def test_reaper_requeues_expired_rows_and_gives_up_at_the_cap(example):
+def test_an_expired_lease_waits_and_is_never_made_final(example, settings):
+    settings.VERIFY_RETRY_SECONDS, settings.VERIFY_RETRY_MAX_SECONDS = 10, 40
     verification = queued(example)
-    for number in range(1, 4):
+    delays = []
+    for number in range(1, 6):  # past any cap an attempt counter could have
         assert Verification.claim(verification.pk, f"worker-{number}") == number
         expire(verification)
-        requeued = Verification.requeue_expired()
+        assert Verification.requeue_expired() == [verification.pk]
         verification.refresh_from_db()
-        if number < 3:
-            assert requeued == [verification.pk] and verification.state == "queued"
-    assert requeued == []
-    assert (verification.state, verification.failure_reason) == ("error", "INFRA")
-    assert Verification.claim(verification.pk, "worker-4") is None
+        assert (verification.state, verification.failure_reason, verification.waits) == (
+            "waiting",
+            "",
+            number,
+        )
+        assert "worker stopped answering" in verification.detail
+        delays.append(round((verification.retry_at - timezone.now()).total_seconds()))
+        assert Verification.wake(due_only=False) == [verification.pk]
+    assert delays == [10, 20, 40, 40, 40]  # doubling, then capped
+    verification.refresh_from_db()
+    assert verification.state == "queued" and verification.finished_at is None
 
 
-def test_release_after_an_infrastructure_fault_requeues_without_blame(example):
+def test_a_waiting_row_is_woken_only_when_its_back_off_ran_out(example, settings):
+    settings.VERIFY_RETRY_SECONDS = 60
     verification = queued(example)
     attempt = Verification.claim(verification.pk, "worker-a")
+    assert Verification.release(verification.pk, attempt, "base image busybox:1.35 is not on this engine")
+    assert Verification.claim(verification.pk, "worker-b") is None  # waiting rows are not claimed
+    assert Verification.wake() == []
+    Verification.objects.filter(pk=verification.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
+    assert Verification.wake() == [verification.pk]
+    assert Verification.wake() == []  # already queued: woken once
+    assert Verification.claim(verification.pk, "worker-b") == 2
+
+
+def test_release_after_an_infrastructure_fault_waits_without_blame(example):
+    verification = queued(example)
+    attempt = Verification.claim(verification.pk, "worker-a")
+    before = timezone.now()
     assert Verification.release(verification.pk, attempt, "engine went away")
     verification.refresh_from_db()
-    assert (verification.state, verification.failure_reason) == ("queued", "")
-    assert Verification.claim(verification.pk, "worker-b") == 2
+    assert (verification.state, verification.failure_reason, verification.detail) == (
+        "waiting",
+        "",
+        "engine went away",
+    )
+    assert verification.waiting_since >= before - timedelta(seconds=1)
+    first_wait = verification.waiting_since
+    # A stale worker's release is fenced out; a second fault keeps the first "since".
+    assert not Verification.release(verification.pk, attempt + 1, "not mine")
+    Verification.wake(due_only=False)
+    second = Verification.claim(verification.pk, "worker-b")
+    assert Verification.release(verification.pk, second, "engine went away again")
+    verification.refresh_from_db()
+    assert (verification.waits, verification.waiting_since) == (2, first_wait)
+    Verification.wake(due_only=False)
+    third = Verification.claim(verification.pk, "worker-c")
+    assert Verification.finish(verification.pk, third, state="passed")
+    verification.refresh_from_db()
+    assert (verification.state, verification.waits, verification.waiting_since, verification.retry_at) == (
+        "passed",
+        0,
+        None,
+        None,
+    )
+
+
+def test_an_unclaimed_row_waits_for_the_engine(example):
+    verification = queued(example)
+    assert Verification.wait(verification.pk, "Waiting for the Docker engine: refused")
+    verification.refresh_from_db()
+    assert (verification.state, verification.attempt, verification.waits) == ("waiting", 0, 1)
+    assert Verification.finish(verification.pk, 0, state="passed") is False  # nothing claimed it
+
+
+def test_old_infrastructure_errors_become_waiting_rows(example):
+    migration = importlib.import_module("catalog.migrations.0007_verification_waits")
+    older = Verification.objects.create(
+        example=example, example_hash="a", state="error", failure_reason="INFRA"
+    )
+    newest = Verification.objects.create(
+        example=example, example_hash="b", state="error", failure_reason="INFRA", detail="engine gone"
+    )
+    other = Example.objects.exclude(pk=example.pk).get()
+    failed = Verification.objects.create(
+        example=other, example_hash="c", state="failed", failure_reason="OOM"
+    )
+    migration.infra_errors_wait(django_apps, None)
+    states = dict(Verification.objects.values_list("pk", "state"))
+    assert states == {older.pk: "error", newest.pk: "waiting", failed.pk: "failed"}
+    newest.refresh_from_db()
+    assert newest.failure_reason == "" and "engine gone" in newest.detail and newest.retry_at is not None
 
 
 def test_one_active_verification_per_example(example):

@@ -155,6 +155,23 @@ def test_error_is_not_blamed_on_the_example(client, example):
     assert "This is a fault of the machinery, not of the example." in text_of(html)
 
 
+def test_a_waiting_run_says_why_and_since_when_never_error(client, example):
+    finished(example, "passed", passed_result())
+    verification, attempt = running(example)
+    cause = "base image busybox:1.35 (image app) is not on this engine"
+    Verification.release(verification.pk, attempt, f"Not the example's fault, will retry: {cause}")
+    html = panel_html(client, example)
+    text = text_of(html)
+    assert "status--waiting" in html and "status--error" not in html
+    assert "Waiting since just now: this run could not happen for a reason that is not the example's." in text
+    assert "It is retried by itself, next at" in text
+    assert cause in text
+    assert "Last finished run" in text and "Passed 3 of 3 checks" in text  # the last result stays
+    log = client.get(f"/verifications/{verification.pk}.json").json()
+    assert (log["state"], log["state_label"], log["finished"]) == ("waiting", "Waiting", False)
+    assert cause in log["detail"] and log["waiting_since"] and log["retry_at"]
+
+
 def test_a_new_run_keeps_the_last_result_in_view(client, example):
     finished(example, "passed", passed_result())
     Verification.objects.create(example=example, example_hash=example.content_hash)

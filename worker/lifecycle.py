@@ -20,9 +20,13 @@ _stopping = threading.Event()
 def on_worker_ready(sender=None, **kwargs) -> None:
     name = getattr(sender, "hostname", None) or f"{socket.gethostname()}:{os.getpid()}"
     threading.Thread(target=_beat, args=(name,), daemon=True, name="worker-beat").start()
-    if settings.VERIFY_ON_START:
-        from worker.tasks import queue_unverified
+    from worker.tasks import queue_unverified, wake_waiting_verifications
 
+    # Whatever waited for a fault (no engine, no base image) gets its chance now, not at its back-off.
+    woken = wake_waiting_verifications(due_only=False)
+    if woken:
+        log.info("woke %d verification(s) that were waiting out a fault", len(woken))
+    if settings.VERIFY_ON_START:
         queued = queue_unverified()
         log.info("queued %d example(s) that were never verified", queued)
 

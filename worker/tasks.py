@@ -10,10 +10,12 @@ import socket
 import threading
 import time
 
+import requests
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from docker.errors import DockerException
 
 from catalog import page_cache
 from catalog.models import Example, ImageLayers, ServiceBeat, Verification
@@ -34,26 +36,31 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@shared_task(bind=True, name="catalog.verify", max_retries=8)
-def verify_example(self, verification_id: int) -> str:
+@shared_task(name="catalog.verify")
+def verify_example(verification_id: int) -> str:
     try:
         client = connect()
         ensure_free_space(client, settings.VERIFY_MIN_FREE_MB * 2**20)
     except EngineUnavailable as error:
-        # Never claim without an engine (or room on its disk): the attempt would be spent on our
-        # fault, not the example's.
-        Verification.objects.filter(pk=verification_id, state="queued").update(
-            detail=f"Waiting for the Docker engine: {error}"
-        )
-        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+        # Never claim without an engine (or room on its disk): the row waits and is woken again.
+        waited = Verification.wait(verification_id, f"Waiting for the Docker engine: {error}")
+        if waited:
+            page_cache.bump_generation()
+        return f"waiting: {error}" if waited else "not waiting: not queued any more"
     attempt = Verification.claim(verification_id, worker_name())
     if attempt is None:
-        return "not claimed: finished, running elsewhere, or out of attempts"
+        return "not claimed: finished, waiting, or running elsewhere"
     try:
         return execute(client, verification_id, attempt)
     except EngineUnavailable as error:
-        Verification.release(verification_id, attempt, f"Infrastructure error, will retry: {error}")
-        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+        return wait_after_fault(verification_id, attempt, f"The Docker engine failed during the run: {error}")
+
+
+def wait_after_fault(verification_id: int, attempt: int, cause: str) -> str:
+    """A fault that is not the example's: the row waits for a retry, its page says why."""
+    released = Verification.release(verification_id, attempt, cause)
+    page_cache.bump_generation()
+    return "waiting" if released else "superseded: a newer attempt owns the row"
 
 
 def execute(client, verification_id: int, attempt: int) -> str:
@@ -88,19 +95,21 @@ def execute(client, verification_id: int, attempt: int) -> str:
         return record_timeout(verification_id, attempt, time.monotonic() - started)
     finally:
         progress.stop()
+    # The result holds the images' facts and layers; the images themselves would only feed the
+    # next verification's build cache, and "proven today" means built today, not taken from it.
+    # They go before the row says finished, so that a finished verification has left nothing.
+    left = remove_run_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
+    if result.outcome not in (Verification.State.PASSED, Verification.State.FAILED):
+        return wait_after_fault(
+            verification_id, attempt, f"Not the example's fault, will retry: {result.detail}"
+        )
     data = result.to_dict()
     data["environment"] = environment
     full_log = data.pop("log")
     layer_details = data.pop("layer_details")
-    state = {"passed": "passed", "failed": "failed"}.get(result.outcome, "error")
-    # The result holds the images' facts and layers; the images themselves would only feed the
-    # next verification's build cache, and "proven today" means built today, not taken from it.
-    # They go before the row says finished, so that a finished verification has left nothing.
-    try:
-        remove_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
-    except EngineUnavailable as error:
-        # The result is complete; the reaper removes the images once the engine answers again.
-        log.warning("verification %s: images not removed: %s", verification_id, error)
+    state = result.outcome
+    if left:
+        log.warning("verification %s: images left to the reaper: %s", verification_id, left)
     with transaction.atomic():  # finished and its layer details appear together
         recorded = Verification.finish(
             verification_id,
@@ -127,6 +136,15 @@ def execute(client, verification_id: int, attempt: int) -> str:
     return state if recorded else "superseded: a newer attempt owns the row"
 
 
+def remove_run_images(client, labels: dict[str, str]) -> str:
+    """Remove the run's images; a failing engine leaves them to the reaper. Returns what went wrong."""
+    try:
+        remove_images(client, labels)
+    except (EngineUnavailable, DockerException, requests.RequestException) as error:
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+
 def instance_labels() -> dict[str, str]:
     """What marks the Docker objects of this catalog's worker (reaper and clean-up select by it)."""
     return {"catalog.owner": "worker", "catalog.instance": settings.CATALOG_INSTANCE}
@@ -136,13 +154,13 @@ def record_timeout(verification_id: int, attempt: int, duration: float) -> str:
     Verification.finish(
         verification_id,
         attempt,
-        state="failed",
-        reason="RUN_TIMEOUT",
+        state=Verification.State.FAILED,
+        reason=Verification.Reason.RUN_TIMEOUT,
         detail=f"The scenario ran past the worker's limit of {settings.VERIFY_SOFT_TIME_LIMIT} s.",
         duration=duration,
     )
     page_cache.bump_generation()
-    return "failed"
+    return Verification.State.FAILED
 
 
 class Progress:
@@ -198,11 +216,11 @@ class LeaseLost(RuntimeError):
 
 @shared_task(name="catalog.reap")
 def reap_orphans() -> dict:
-    """Re-queue expired leases, wake up stale queued rows, remove unowned Docker resources."""
+    """Expired leases wait for a retry, stale queued rows are woken, unowned Docker resources go."""
     close_old_connections()
     requeued = Verification.requeue_expired()
-    stale = Verification.objects.filter(state="queued").stale(STALE_QUEUED_SECONDS)
-    for pk in {*requeued, *stale}:
+    stale = Verification.objects.stale(STALE_QUEUED_SECONDS)
+    for pk in stale:
         verify_example.delay(pk)
     report = {"requeued": len(requeued), "woken": len(stale)}
     try:
@@ -219,6 +237,23 @@ def reap_orphans() -> dict:
     if report.get("removed") or requeued:
         log.info("reaper: %s", report)
     return report
+
+
+@shared_task(name="catalog.wake_waiting")
+def wake_waiting() -> int:
+    """Queue again the verifications whose back-off after a fault has run out."""
+    close_old_connections()
+    return len(wake_waiting_verifications(due_only=True))
+
+
+def wake_waiting_verifications(*, due_only: bool) -> list[int]:
+    """Move waiting rows back to the queue and send each its wake-up call (after commit)."""
+    woken = Verification.wake(due_only=due_only)
+    for pk in woken:
+        verify_example.delay_on_commit(pk)
+    if woken:
+        page_cache.bump_generation()
+    return woken
 
 
 def queue_unverified() -> int:

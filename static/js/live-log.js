@@ -44,6 +44,7 @@
     var label = panel.querySelector("[data-live-status-label]");
     var hint = block.querySelector("[data-live-hint]");
     var note = block.querySelector("[data-live-note]");
+    var detail = block.querySelector("[data-live-detail]");
     var failures = 0;
 
     if (hint) hint.hidden = true;
@@ -57,6 +58,7 @@
       if (atEnd) pre.scrollTop = pre.scrollHeight;
       offset = String(data.offset);
       attempt = String(data.attempt);
+      if (detail) detail.textContent = data.detail || "";
       if (data.state !== state) {
         state = data.state;
         panel.className = panel.className.replace(/\bverification--\S+/, "verification--" + state);
@@ -64,9 +66,13 @@
         if (chip) chip.className = chip.className.replace(/\bstatus--\S+/, "status--" + state);
         if (label) label.textContent = data.state_label;
         if (summary) {
-          summary.textContent = state === "queued"
-            ? "Queued again, waiting for a worker."
-            : data.state_label + " now" + (data.attempt > 1 ? ", attempt " + data.attempt + " of " + data.max_attempts : "") + ".";
+          if (state === "queued") {
+            summary.textContent = "Queued again, waiting for a worker.";
+          } else if (state === "waiting") {
+            summary.textContent = "Waiting: this run could not happen for a reason that is not the example's; it is retried by itself.";
+          } else {
+            summary.textContent = data.state_label + " now" + (data.attempt > 1 ? ", attempt " + data.attempt : "") + ".";
+          }
         }
       }
     }

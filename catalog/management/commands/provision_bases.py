@@ -5,13 +5,16 @@ import fcntl
 import os
 
 import docker
+import kombu.exceptions
 import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from worker.base_specs import BaseRecord, BaseSpec, ProvisionError, read_bases
 from worker.bases import provision, record_provisioning
 from worker.quantities import format_size
+from worker.tasks import wake_waiting_verifications
 
 
 def connect_engine() -> docker.DockerClient:
@@ -65,6 +68,20 @@ class Command(BaseCommand):
             finally:
                 record_provisioning(settings.VAR_DIR / "bases.json", specs, records)
                 client.close()
+        self._wake_waiting()
+
+    def _wake_waiting(self) -> None:
+        """Verifications that waited for a base image may run now: wake them instead of their back-off."""
+        try:
+            woken = wake_waiting_verifications(due_only=False)
+        except DatabaseError:
+            return  # no catalog database yet (`make bases` before the first migrate): nothing waits
+        except kombu.exceptions.OperationalError as error:
+            # The rows are queued again; the reaper resends lost wake-up calls once the broker answers.
+            self.stderr.write(f"could not send the wake-up calls: {error}")
+            return
+        if woken:
+            self.stdout.write(f"woke {len(woken)} verification(s) that were waiting")
 
     def _provision(
         self, client: docker.DockerClient, spec: BaseSpec, pull: bool, verbosity: int
