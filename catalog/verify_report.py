@@ -6,9 +6,13 @@ from worker.quantities import format_size
 BAR_WIDTH = 30
 
 
-def progress_line(done: int, total: int) -> str:
+def progress_line(done: int, total: int, waiting: list[Verification] = ()) -> str:
+    """The bar; verifications waiting out a fault are counted with the newest cause, never as failed."""
     filled = BAR_WIDTH * done // total if total else BAR_WIDTH
-    return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} finished"
+    line = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} finished"
+    if waiting:
+        line += f", {len(waiting)} waiting (retried by themselves): {waiting[0].detail}"
+    return line
 
 
 def image_sizes(verification: Verification) -> str:
@@ -16,12 +20,18 @@ def image_sizes(verification: Verification) -> str:
     return ", ".join(f"{name} {format_size(facts['size'])}" for name, facts in images.items()) or "-"
 
 
+def result_text(row: Verification) -> str:
+    if row.failure_reason:
+        return f"{row.state} ({row.failure_reason})"
+    return f"waiting: {row.detail}" if row.state == Verification.State.WAITING else row.state
+
+
 def summary_table(rows: list[Verification]) -> str:
     header = ("example", "result", "duration", "image size")
     lines = [
         (
             str(row.example),
-            row.state + (f" ({row.failure_reason})" if row.failure_reason else ""),
+            result_text(row),
             f"{row.duration:.1f} s" if row.duration is not None else "-",
             image_sizes(row),
         )

@@ -35,9 +35,16 @@ def example(
     return scenario, files
 
 
-def run(client, labels, scenario_files, **options):
+def run(client, labels, scenario_files, *, also=None, **options):
+    """Run on the real engine, collecting the live lines (and passing each to `also`, if given)."""
     events: list[str] = []
-    result = run_scenario(client, *scenario_files, labels, on_event=events.append, **options)
+
+    def on_event(line: str) -> None:
+        events.append(line)
+        if also is not None:
+            also(line)
+
+    result = run_scenario(client, *scenario_files, labels, on_event=on_event, **options)
     assert json.loads(json.dumps(result.to_dict()))["outcome"] == result.outcome
     nothing_left(client, labels)
     return result, events

@@ -257,6 +257,19 @@ def _intermediates(made: list[str], final: str) -> tuple[str, ...]:
     )
 
 
+def try_remove_images(client: docker.DockerClient, labels: Mapping[str, str]) -> str:
+    """remove_images for a run's clean-up: never raises; says what went wrong, "" when nothing did.
+
+    A busy engine can time out and a concurrent removal can make it answer 500 ("unrecognized
+    image ID"); what stays behind is the reaper's, found by the same labels.
+    """
+    try:
+        remove_images(client, labels)
+    except (EngineUnavailable, docker.errors.DockerException, requests.RequestException) as error:
+        return f"images left to the reaper ({type(error).__name__}: {error})"
+    return ""
+
+
 def remove_images(client: docker.DockerClient, labels: Mapping[str, str]) -> int:
     """Remove every image carrying all these labels (runs keep their images; this is the caller's job)."""
     removed = 0

@@ -81,6 +81,22 @@ def engine_errors() -> Iterator[None]:
         raise
 
 
+def engine_fault(error: docker.errors.APIError) -> str | None:
+    """Why an engine answer is the infrastructure's fault, not the example's; None when it is the example's.
+
+    Every object a step names was made by this run, so "no such container/image" means something
+    outside the run removed it (a prune, another tool): the run is retried, the example not blamed.
+    "OCI runtime create failed" (a command that does not exist...) is the example's, whatever
+    status the engine version gives it; other 5xx answers are the engine's.
+    """
+    message = str(error.explanation or error)
+    if isinstance(error, docker.errors.NotFound):
+        return f"an object of this run disappeared from the engine (removed from outside?): {message}"
+    if error.is_server_error() and "OCI runtime" not in message:
+        return f"the engine failed: {message}"
+    return None
+
+
 def checked_labels(labels: Mapping[str, str]) -> dict[str, str]:
     """The caller's labels, refused unless every key and value is plain text the engine stores as is."""
     for key, value in labels.items():

@@ -12,7 +12,7 @@ import docker
 from docker.errors import APIError
 
 from worker.build_context import safe_path
-from worker.engine import EngineUnavailable, checked_labels, engine_errors, engine_info
+from worker.engine import EngineUnavailable, checked_labels, engine_errors, engine_fault, engine_info
 from worker.image_insight import image_insight
 from worker.policy import RunPolicy, check_context, check_dockerfile, load_allowed_bases, run_policy
 from worker.quantities import format_size
@@ -87,6 +87,8 @@ def run_scenario(
                     collect_insights(ctx)
         except (EngineUnavailable, _CallbackError):
             raise
+        except APIError as error:  # the layer analysis or the clean-up met an engine error
+            tally.stop("INFRA", engine_fault(error) or f"the engine refused a request of the runner: {error}")
         except Exception as error:  # a bug of ours must not leave the verification hanging
             log.exception("scenario runner failed")
             tally.stop("INFRA", f"internal error in the runner: {type(error).__name__}: {error}")
@@ -176,7 +178,8 @@ def _guarded(index: int, action: str, work: Callable[[], object]) -> StepOutcome
     except StepFailure as failure:
         return failed(index, action, failure.reason, failure.detail)
     except APIError as error:
-        return failed(index, action, "INFRA" if error.is_server_error() else "CHECK_FAILED", str(error))
+        fault = engine_fault(error)
+        return failed(index, action, "INFRA" if fault else "CHECK_FAILED", fault or str(error))
     return result if isinstance(result, StepOutcome) else StepOutcome()
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from docker.errors import APIError
 
+from worker.engine import engine_fault
 from worker.results import Check
 from worker.scenario import Step
 from worker.step_context import RunContext, StepFailure, StepOutcome
@@ -39,12 +40,10 @@ def execute_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
     except StepFailure as failure:
         return failed(index, step.action, failure.reason, failure.detail)
     except APIError as error:
-        message = str(error.explanation or error)
-        # "OCI runtime create failed" (a command that does not exist...) is the example's fault,
-        # whatever status the engine version gives it; other 5xx answers are the engine's.
-        if error.is_server_error() and "OCI runtime" not in message:
-            return failed(index, step.action, "INFRA", f"the engine failed: {message}")
-        return failed(index, step.action, "CHECK_FAILED", message)
+        fault = engine_fault(error)
+        if fault:
+            return failed(index, step.action, "INFRA", fault)
+        return failed(index, step.action, "CHECK_FAILED", str(error.explanation or error))
 
 
 def failed(index: int, action: str, reason: str, detail: str) -> StepOutcome:

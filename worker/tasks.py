@@ -10,16 +10,14 @@ import socket
 import threading
 import time
 
-import requests
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from docker.errors import DockerException
 
 from catalog import page_cache
 from catalog.models import Example, ImageLayers, ServiceBeat, Verification
-from worker.builder import remove_images
+from worker.builder import try_remove_images
 from worker.disk_space import ensure_free_space
 from worker.engine import EngineUnavailable, connect
 from worker.environment import environment_fingerprint
@@ -98,7 +96,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
     # The result holds the images' facts and layers; the images themselves would only feed the
     # next verification's build cache, and "proven today" means built today, not taken from it.
     # They go before the row says finished, so that a finished verification has left nothing.
-    left = remove_run_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
+    left = try_remove_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
     if result.outcome not in (Verification.State.PASSED, Verification.State.FAILED):
         return wait_after_fault(
             verification_id, attempt, f"Not the example's fault, will retry: {result.detail}"
@@ -109,7 +107,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
     layer_details = data.pop("layer_details")
     state = result.outcome
     if left:
-        log.warning("verification %s: images left to the reaper: %s", verification_id, left)
+        log.warning("verification %s: %s", verification_id, left)
     with transaction.atomic():  # finished and its layer details appear together
         recorded = Verification.finish(
             verification_id,
@@ -134,15 +132,6 @@ def execute(client, verification_id: int, attempt: int) -> str:
             )
     page_cache.bump_generation()
     return state if recorded else "superseded: a newer attempt owns the row"
-
-
-def remove_run_images(client, labels: dict[str, str]) -> str:
-    """Remove the run's images; a failing engine leaves them to the reaper. Returns what went wrong."""
-    try:
-        remove_images(client, labels)
-    except (EngineUnavailable, DockerException, requests.RequestException) as error:
-        return f"{type(error).__name__}: {error}"
-    return ""
 
 
 def instance_labels() -> dict[str, str]:

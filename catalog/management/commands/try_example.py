@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
-from worker.builder import remove_images
+from worker.builder import try_remove_images
 from worker.engine import EngineUnavailable, connect
 from worker.quantities import format_size
 from worker.runner import run_scenario
@@ -67,8 +67,13 @@ class Command(BaseCommand):
                 allow_host_access=allow_host_access,
                 on_event=echo,
             )
+        except EngineUnavailable as error:
+            self.stdout.write(f"  => infrastructure error, not the example's fault: {error}")
+            return False
         finally:
-            remove_images(client, labels)
+            left = try_remove_images(client, labels)
+            if left:
+                self.stdout.write(f"  clean-up: {left}")
         for check in result.checks:
             mark = "ok  " if check.passed else "FAIL"
             self.stdout.write(
@@ -83,6 +88,8 @@ class Command(BaseCommand):
                 f"{format_size(summary.get('reclaimable_bytes') or 0)} reclaimable, lint {lint or 'clean'}"
             )
         verdict = result.outcome
+        if verdict == "error":
+            verdict = "infrastructure error, not the example's fault"
         if result.failure_reason:
             verdict += f" ({result.failure_reason}: {result.detail})"
 

@@ -47,7 +47,9 @@ class Command(BaseCommand):
         while True:
             rows = list(Verification.objects.filter(pk__in=ids).select_related("example__pattern"))
             done = sum(not row.is_active for row in rows)
-            self.stdout.write(progress_line(done, len(rows)), ending="\r" if sys.stdout.isatty() else "\n")
+            waiting = [row for row in rows if row.state == Verification.State.WAITING]
+            line = progress_line(done, len(rows), waiting)
+            self.stdout.write(line, ending="\r" if sys.stdout.isatty() else "\n")
             if done == len(rows) or time.monotonic() > deadline:
                 break
             time.sleep(0.25)
