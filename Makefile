@@ -28,15 +28,31 @@ SQLITE_SUITE_TIMEOUT ?= 38m
 POSTGRES_SUITE_TIMEOUT ?= 12m
 PYTEST := $(BIN)/python -m pytest -o faulthandler_timeout=300
 
-.PHONY: run test venv services bases lint clean
+.PHONY: run dev database engine test venv services bases lint clean
 
-# Without an engine the site still serves; verifications wait until one answers.
-run: venv
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py sync_patterns
-	@$(BIN)/python manage.py provision_bases \
-		|| echo "warning: base images are not provisioned; examples cannot be verified yet" >&2
+# The site (granian) and a worker on the embedded defaults. On a fresh machine it first
+# installs and starts what verification needs (`make engine`); where it cannot (not root,
+# not Debian) the site still serves and every page says what is missing and how to fix it.
+run: venv database engine
 	VERIFY_ALLOW_HOST_ACCESS=$(VERIFY_ALLOW_HOST_ACCESS) $(BIN)/python manage.py runsite --port $(PORT)
+
+# The same with Django's development server (reloads nothing, shows tracebacks).
+dev: venv database
+	VERIFY_ALLOW_HOST_ACCESS=$(VERIFY_ALLOW_HOST_ACCESS) $(BIN)/python manage.py runsite --dev --port $(PORT)
+
+database: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py sync_patterns
+
+# The Docker engine and the base images examples build FROM, for `make run`'s worker: docker.io
+# and a background dockerd, the packages the offline stand-ins are made from, then the stand-ins
+# themselves (about eight minutes the first time, seconds afterwards). It never fails `make run`:
+# verifications wait, and are retried by themselves, until the engine and the bases are there.
+engine: venv
+	@PYTHON=$(PYTHON) .ci/services.sh docker bases
+	@$(BIN)/python manage.py provision_bases \
+		|| echo "warning: base images are not provisioned; examples wait until they are (make engine)" >&2
 
 # The offline base images: built once from Debian packages, reused afterwards.
 bases: venv

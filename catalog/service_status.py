@@ -1,7 +1,12 @@
 """What the status page shows about the machinery: workers seen recently and the last reaper pass."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
+
+# A worker beats every 30 s; one silent this long is shown as gone.
+STALE_WORKER = timedelta(minutes=2)
 
 
 class ServiceBeat(models.Model):

@@ -27,6 +27,7 @@ from catalog.latest_verifications import pattern_status
 from catalog.models import Example, Pattern, ServiceBeat, Verification
 from catalog.page_cache import page_cached
 from catalog.queueing import request_verification
+from catalog.service_status import STALE_WORKER
 from catalog.verification import LOG_LIMIT
 from catalog.verification_panel import STATUS_LABELS, ago, format_duration
 from worker.engine import EngineUnavailable, connect, engine_info
@@ -35,7 +36,6 @@ RATE_LIMIT = 5  # presses of "Verify again" per client address ...
 RATE_WINDOW = 600  # ... within this many seconds
 LOG_TAIL = 64 * 1024  # what a live log sends at most when it starts over
 ENGINE_TIMEOUT = 3
-STALE_WORKER = timedelta(minutes=2)
 LATE_REAPER_PASSES = 5  # missed passes of the periodic reaper before the page calls it late
 BADGE_WORDS = {
     "passed": "passed",

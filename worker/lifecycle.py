@@ -1,4 +1,4 @@
-"""Worker start-up: queue never-verified examples (what `make run` promises) and beat for /status/."""
+"""Worker start-up: wake waiting runs, queue never-verified examples, and beat (with its engine's state)."""
 
 import logging
 import os
@@ -9,7 +9,9 @@ from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import connection
 
+from catalog import page_cache
 from catalog.models import ServiceBeat
+from worker.engine_check import engine_report
 
 log = logging.getLogger(__name__)
 BEAT_SECONDS = 30
@@ -37,11 +39,24 @@ def on_worker_shutdown(**kwargs) -> None:
 
 
 def _beat(name: str) -> None:
-    """Upsert this worker's heartbeat row until shutdown; the status page reads it."""
+    """Upsert this worker's heartbeat row, with what it sees of its engine, until shutdown.
+
+    The status page and every page's set-up notice read it (the site never calls Docker). When
+    the engine's state changes, cached pages go stale; when it becomes usable, waiting runs go now.
+    """
+    last: dict | None = None
     try:
         while True:
+            engine = engine_report(settings.PATTERNS_DIR / "bases.yaml")
             try:
-                ServiceBeat.beat(name, ServiceBeat.Role.WORKER, pid=os.getpid())
+                ServiceBeat.beat(name, ServiceBeat.Role.WORKER, pid=os.getpid(), engine=engine)
+                if last is None or engine["problem"] != last["problem"]:
+                    page_cache.bump_generation()
+                if last is not None and engine["ok"] and not last["ok"]:
+                    from worker.tasks import wake_waiting_verifications
+
+                    wake_waiting_verifications(due_only=False)
+                last = engine
             except Exception:  # the database may be briefly away; the next beat tries again
                 log.exception("could not record the worker heartbeat")
             if _stopping.wait(BEAT_SECONDS):

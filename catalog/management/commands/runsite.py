@@ -1,29 +1,55 @@
-"""`manage.py runsite`: the site and a Celery worker (with beat) together, for `make run`."""
+"""`manage.py runsite`: the site under a production server and a Celery worker (with beat), for `make run`."""
 
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from catalog.processes import Supervisor
 
+# Two processes for two cores; each answers cached pages from its own memo (catalog/page_cache.py).
+SITE_WORKERS = 2
+SITE_THREADS = 4
+
+
+def site_command(python: str, host: str, port: int, *, dev: bool) -> list[str]:
+    """granian serving catalog.wsgi, or Django's development server when asked for (`make dev`)."""
+    if dev:
+        return [python, str(settings.BASE_DIR / "manage.py"), "runserver", f"{host}:{port}", "--noreload"]
+    granian = str(Path(python).with_name("granian"))
+    return [
+        granian, "--interface", "wsgi", "--host", host, "--port", str(port),
+        "--workers", str(SITE_WORKERS), "--blocking-threads", str(SITE_THREADS),
+        "--respawn-failed-workers", "--no-ws", "--log-level", "warning",
+        "catalog.wsgi:application",
+    ]  # fmt: skip
+
 
 class Command(BaseCommand):
-    help = "Run the development site and a Celery worker; Ctrl-C stops both."
+    help = (
+        "Run the site (granian; --dev: Django's development server) and a Celery worker; Ctrl-C stops both."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+        parser.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="address to listen on (0.0.0.0 lets a room of people reach it; default loopback only)",
+        )
+        parser.add_argument("--dev", action="store_true", help="Django's development server instead")
 
-    def handle(self, *args: object, port: int, **options: object) -> None:
+    def handle(self, *args: object, port: int, host: str, dev: bool, **options: object) -> None:
         python = sys.executable
-        manage = str(settings.BASE_DIR / "manage.py")
-        site = [python, manage, "runserver", f"127.0.0.1:{port}", "--noreload"]
+        site = site_command(python, host, port, dev=dev)
         # Beat runs inside the worker; CELERY_BEAT_SCHEDULE_FILENAME keeps its file under var/.
         worker = [python, "-m", "celery", "-A", "worker.celery_app", "worker", "--beat"]
         worker += ["-l", "info", "--concurrency", "1", "-Q", "celery,verify"]
         supervisor = Supervisor([site, worker])
         supervisor.start()
-        self.stdout.write(f"Catalog running at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        server = "Django's development server" if dev else "granian"
+        self.stdout.write(f"Catalog running at http://{host}:{port}/ ({server}; Ctrl-C to stop)")
         self.stdout.flush()
         code = supervisor.wait()
         if code:
