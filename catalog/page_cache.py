@@ -1,28 +1,39 @@
-"""Whole-page cache for anonymous GETs, invalidated at once by bumping a catalog generation.
+"""Whole-page cache for anonymous GETs, invalidated by bumping a catalog generation in the shared cache.
 
 Sync and verification results bump the generation; every cached page of the old
 generation is then simply never looked up again. Pages live in the shared cache and,
-once served, in a small memo of each process under the same key, so a hit costs one
-shared-cache read (the generation), no unpickling and no SQL.
+once served, in a memo of each process (catalog/page_memo.py, at most MEMO_BYTES).
+
+Two readers: this module's middleware, inside Django, reads the shared generation on
+every request, so it is exact. The WSGI front (catalog/page_front.py), which answers
+hits before Django builds a request, uses `recent_generation()`: re-read at most every
+PAGE_CACHE_POLL_SECONDS (0.25 by default). The bound: a request that reaches a site
+process more than PAGE_CACHE_POLL_SECONDS after `bump_generation()` returned, in any
+process, never gets a page of an older generation; the bumping process itself sees the
+bump at once. Within the bound the old page may still be served. 0 makes the front read
+the generation on every request, as the middleware does.
 """
 
 import functools
+import hashlib
 import time
 import uuid
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-GENERATION_KEY = "catalog:generation"
-CACHE_HEADER = "X-Page-Cache"
-LOCAL_PAGES_MAX = 256
+from catalog.page_memo import CACHE_HEADER, Page, PageMemo
 
-# (expiry time, status, headers, body): plain data, cheap to unpickle and safe to share
-# between threads, unlike a response object. The memo's keys carry the generation, so a
-# bump by any process still invalidates every process at once.
-Page = tuple[float, int, list[tuple[str, str]], bytes]
-_local_pages: dict[str, Page] = {}
+GENERATION_KEY = "catalog:generation"
+MEMO_BYTES = 32 * 1024 * 1024
+SHARED_METHODS = ("GET", "HEAD")
+
+memo = PageMemo(MEMO_BYTES)
+# (generation, time.monotonic() when its read began), replaced as one tuple so that threads
+# never see a new time with an old generation.
+_polled: tuple[str, float] = ("", float("-inf"))
 
 
 def current_generation() -> str:
@@ -34,63 +45,108 @@ def current_generation() -> str:
     return generation
 
 
+def recent_generation() -> str:
+    """The shared generation as read at most PAGE_CACHE_POLL_SECONDS ago."""
+    global _polled
+    generation, read_at = _polled
+    started = time.monotonic()
+    if started - read_at < settings.PAGE_CACHE_POLL_SECONDS:
+        return generation
+    # The time stored is when the read began: a read that began after a bump saw it.
+    generation = current_generation()
+    _polled = (generation, started)
+    return generation
+
+
 def bump_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    global _polled
+    generation = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, generation, timeout=None)
+    _polled = (generation, time.monotonic())
 
 
-def cacheable(request: HttpRequest) -> bool:
-    # Pages that carry a session or a CSRF form are personal; never share them.
-    return request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES
+def shareable_request(meta: Mapping[str, object]) -> bool:
+    """A GET or HEAD with no personal state: no cookie at all (session, CSRF or other), no credentials.
+
+    `meta` is the WSGI environ (request.META in Django). An empty Cookie header carries nothing;
+    Django's test client sends one on every request.
+    """
+    return (
+        meta.get("REQUEST_METHOD") in SHARED_METHODS
+        and not meta.get("HTTP_COOKIE")
+        and not meta.get("HTTP_AUTHORIZATION")
+    )
 
 
-def cached_page(key: str) -> Page | None:
-    page = _local_pages.get(key)
+def page_key(meta: Mapping[str, str]) -> str:
+    # Scheme and host are part of it: a page is only ever shared with requests for the same
+    # site, so an unknown Host never gets a hit and reaches Django's ALLOWED_HOSTS check.
+    return (
+        f"{meta.get('wsgi.url_scheme', 'http')}://{meta.get('HTTP_HOST', '')}"
+        f"{meta.get('SCRIPT_NAME', '')}{meta.get('PATH_INFO', '')}?{meta.get('QUERY_STRING', '')}"
+    )
+
+
+def storable(response: HttpResponse) -> bool:
+    """A complete 200 that the view marked as shared, and nothing in it says it is personal."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Vary")  # the key holds no request header it could vary on
+        and getattr(response, "page_cache", False)
+    )
+
+
+def shared_cache_key(generation: str, key: str) -> str:
+    # Hashed: a path may hold characters or a length that cache backends warn about.
+    # "v3" names the layout (key with scheme and host); older entries are never read.
+    return f"page:v3:{generation}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def cached_page(generation: str, key: str) -> Page | None:
+    page = memo.get(generation, key)
     if page is None:
-        page = cache.get(key)
-        if page is None:
+        stored = cache.get(shared_cache_key(generation, key))
+        if stored is None:
             return None
-        remember(key, page)
-    return page if page[0] > time.time() else None
+        # (expiry time, status, headers, body): plain data, cheap to unpickle.
+        page = Page.build(*stored)
+        if not page.fresh():
+            return None
+        memo.put(generation, key, page)
+    return page
 
 
-def remember(key: str, page: Page) -> None:
-    if len(_local_pages) >= LOCAL_PAGES_MAX:
-        _local_pages.clear()  # old generations pile up here; starting afresh is cheap
-    _local_pages[key] = page
+def store_page(generation: str, key: str, response: HttpResponse) -> None:
+    expires = time.time() + settings.PAGE_CACHE_SECONDS
+    stored = (expires, response.status_code, list(response.items()), response.content)
+    cache.set(shared_cache_key(generation, key), stored, settings.PAGE_CACHE_SECONDS)
+    memo.put(generation, key, Page.build(*stored))
 
 
 class PageCacheMiddleware:
+    """First in MIDDLEWARE: what it stores is the response exactly as Django sends it."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not cacheable(request):
+        if not shareable_request(request.META):
             return self.get_response(request)
-        # "v2" names the tuple layout: pickled responses stored by older code are never read.
-        key = f"page:v2:{current_generation()}:{request.get_full_path()}"
-        page = cached_page(key)
+        # Read before the view runs: a bump during the render files the page under the old generation.
+        generation = current_generation()
+        key = page_key(request.META)
+        page = cached_page(generation, key)
         if page is not None:
-            _, status, headers, body = page
-            response = HttpResponse(body, status=status, headers=headers)
+            response = HttpResponse(page.body, status=page.status, headers=page.headers)
             response[CACHE_HEADER] = "hit"
             return response
         response = self.get_response(request)
-        if self.storable(response):
+        if storable(response):
+            store_page(generation, key, response)
             response[CACHE_HEADER] = "miss"
-            expires = time.time() + settings.PAGE_CACHE_SECONDS
-            page = (expires, response.status_code, list(response.items()), response.content)
-            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
-            remember(key, page)
         return response
-
-    @staticmethod
-    def storable(response: HttpResponse) -> bool:
-        return (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and getattr(response, "page_cache", False)
-        )
 
 
 def page_cached(view):

@@ -1,8 +1,10 @@
-"""WSGI entry point for production servers (granian, gunicorn)."""
+"""WSGI entry point for production servers (granian, gunicorn): Django behind the page-cache front."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
+from catalog.page_front import PageFront
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalog.settings")
-application = get_wsgi_application()
+application = PageFront(get_wsgi_application())
