@@ -74,7 +74,12 @@ def without_ignored(files: Files) -> Files:
 
 
 def labelled_build(
-    files: Files, dockerfile: str, target: str | None, labels: Mapping[str, str]
+    files: Files,
+    dockerfile: str,
+    target: str | None,
+    labels: Mapping[str, str],
+    bases: Mapping[str, str] | None = None,
+    build_args: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, tuple[bytes, bool]], str]:
     """The files and Dockerfile name for a build whose image carries `labels`, in one LABEL step.
 
@@ -84,16 +89,22 @@ def labelled_build(
     the context the engine hands to COPY (the engine reads the Dockerfile before it applies the
     ignore file, as for `docker build -f -`), so the image holds exactly what it would hold
     without it. Lines before the built stage's end keep their numbers.
+
+    `bases` maps external images (FROM, COPY --from) to the names the copy builds from instead
+    (worker/run_bases.py: a private copy per run).
     """
     files = dict(files)
     text = files[dockerfile][0].decode("utf-8", errors="replace")
-    if not labels:
+    if not labels and not bases:
         return files, dockerfile
-    quoted = json.dumps  # a double-quoted JSON string is a valid Dockerfile word for these values
-    instruction = "LABEL " + " ".join(f"{key}={quoted(value)}" for key, value in sorted(labels.items()))
-    lines = text.splitlines()
-    at = _stage_end(parse_dockerfile(text), target, len(lines))
-    generated = "\n".join([*lines[:at], instruction, *lines[at:]]) + "\n"
+    parsed = parse_dockerfile(text)
+    lines = rebased(text.splitlines(), parsed, bases or {}, build_args or {})
+    if labels:
+        quoted = json.dumps  # a double-quoted JSON string is a valid Dockerfile word for these values
+        instruction = "LABEL " + " ".join(f"{key}={quoted(value)}" for key, value in sorted(labels.items()))
+        at = _stage_end(parsed, target, len(lines))
+        lines = [*lines[:at], instruction, *lines[at:]]
+    generated = "\n".join(lines) + "\n"
     files[LABELLED_DOCKERFILE] = (generated.encode(), False)
     ignore = files.get(DOCKERIGNORE, (b"", False))[0].decode("utf-8", errors="replace")
     hidden = [LABELLED_DOCKERFILE] + ([] if DOCKERIGNORE in files else [DOCKERIGNORE])
@@ -102,6 +113,28 @@ def labelled_build(
         False,
     )
     return files, LABELLED_DOCKERFILE
+
+
+def rebased(
+    lines: list[str], parsed: Dockerfile, bases: Mapping[str, str], build_args: Mapping[str, str]
+) -> list[str]:
+    """The lines with each external image that `bases` names replaced by its new name, in place."""
+    if not bases:
+        return lines
+    values = {**parsed.meta_args(), **build_args}
+    lines = list(lines)
+    for instruction in parsed.instructions:
+        if instruction.keyword == "FROM":
+            prefix, word = "", (instruction.args.split() or [""])[0]
+        elif instruction.keyword == "COPY":
+            prefix = "--from="
+            word = next((f for f in instruction.flags if f.startswith(prefix)), "").removeprefix(prefix)
+        else:
+            continue
+        ref, at = expand(word, values), instruction.line - 1
+        if word and ref in bases and prefix + word in lines[at]:
+            lines[at] = lines[at].replace(prefix + word, prefix + bases[ref], 1)
+    return lines
 
 
 def _stage_end(parsed: Dockerfile, target: str | None, line_count: int) -> int:

@@ -35,8 +35,10 @@ _EMITTED_LINES = 400  # a live log shows at most this many lines of one build's 
 class BuildStream:
     """Turns the engine's stream chunks into lines, steps, cache hits and the error."""
 
-    def __init__(self, on_line: Callable[[str], None]):
+    def __init__(self, on_line: Callable[[str], None], aliases: Mapping[str, str] | None = None):
         self.on_line = on_line
+        # Names in the stream -> the names the reader wrote; longest first, so none eats another.
+        self.aliases = sorted((aliases or {}).items(), key=lambda pair: -len(pair[0]))
         self.log = CappedLog()
         self.steps: list[BuildStepResult] = []
         self.image_id = ""
@@ -68,6 +70,8 @@ class BuildStream:
             self._partial = ""
 
     def _text(self, text: str) -> None:
+        for alias, name in self.aliases:
+            text = text.replace(alias, name)
         self.log.add(text)
         lines = (self._partial + text).split("\n")
         self._partial = lines.pop()
@@ -109,6 +113,7 @@ def build_image(
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
     nocache: bool = False,
+    aliases: Mapping[str, str] | None = None,
     on_line: Callable[[str], None] = lambda line: None,
 ) -> BuildResult:
     """Build and tag one image before `deadline` (time.monotonic()); never pulls.
@@ -142,7 +147,7 @@ def build_image(
     if build_args:
         params["buildargs"] = json.dumps(dict(build_args))
     started = time.monotonic()
-    stream = BuildStream(on_line)
+    stream = BuildStream(on_line, aliases)
     # No X-Registry-Config header (docker-py would send the worker's credentials) and no proxy args.
     headers = {"Content-Type": "application/tar"}
     stop = _Stop()
@@ -274,10 +279,22 @@ def remove_images(client: docker.DockerClient, labels: Mapping[str, str]) -> int
     """Remove every image carrying all these labels (runs keep their images; this is the caller's job)."""
     removed = 0
     with engine_errors():
-        for image in client.images.list(filters=label_filters(labels)):
-            try:
-                client.images.remove(image.id, force=True)
-                removed += 1
-            except docker.errors.NotFound:
-                pass  # already gone with an image it belonged to
-    return removed
+        pending = client.images.list(filters=label_filters(labels))
+        # A run's base copy is the parent of its images and refuses removal (409) while they exist:
+        # a few passes remove children first whatever order the engine lists them in.
+        for _ in range(4):
+            refused: list = []
+            for image in pending:
+                try:
+                    client.images.remove(image.id, force=True)
+                    removed += 1
+                except docker.errors.NotFound:
+                    pass  # already gone with an image it belonged to
+                except APIError as error:
+                    if error.status_code != 409:
+                        raise
+                    refused.append((image, error))
+            if not refused:
+                return removed
+            pending = [image for image, _ in refused]
+        raise refused[-1][1]

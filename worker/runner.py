@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 
 import docker
 from docker.errors import APIError
@@ -37,6 +38,7 @@ def run_scenario(
     nocache: bool = False,
     allowed_bases: Collection[str] | None = None,
     analyse: bool = True,
+    base_cache: Path | None = None,
 ) -> ScenarioResult:
     """Build the example's images, run its steps in order, judge every expectation.
 
@@ -45,6 +47,7 @@ def run_scenario(
     and exceptions raised by `on_event` propagate; every other problem is a result.
     `allowed_bases` is the FROM allow-list for untrusted examples (default: bases.yaml).
     `analyse` reads every built image's layers and lints its Dockerfile (worker/image_insight.py).
+    `base_cache` is a folder that keeps base images' configs between runs (worker/run_bases.py).
     """
     started = time.monotonic()
     policy, labels = run_policy(trust), checked_labels(labels)
@@ -70,6 +73,7 @@ def run_scenario(
             deadline=started + scenario.timeout,
             emit=emit,
             nocache=nocache,
+            base_cache=base_cache,
         )
         tally = _Tally()
         try:

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -18,11 +19,13 @@ from worker.engine import engine_errors, label_filters
 from worker.expectations import evaluate
 from worker.policy import RunPolicy
 from worker.results import BuildResult, Check, ImageFacts
+from worker.run_bases import BaseCopyError, copy_base
 from worker.scenario import Scenario, Step
 from worker.step_output import ContainerOutput
 
 HELPER_IMAGE = "busybox:1.35"  # probes, volume filling and file checks; provisioned like any base
 RUN_LABEL = "catalog.run"
+BASE_COPY_LABEL = "catalog.base-copy"  # the run a base copy belongs to; its images inherit it
 RUN_ONLY_LABELS = ("catalog.attempt", "catalog.example")  # on containers, volumes, networks; not images
 NEVER_STARTED = ["catalog-never-started"]  # the command of containers that are only created
 RETRY_INTERVAL = 0.5
@@ -69,6 +72,7 @@ class RunContext:
         deadline: float,
         emit: Callable[[str], None],
         nocache: bool = False,
+        base_cache: Path | None = None,
     ):
         self.client, self.scenario, self.policy = client, scenario, policy
         self.files = dict(files)
@@ -80,6 +84,8 @@ class RunContext:
         # what finds them again, not the attempt or the example's name.
         self.image_labels = {key: value for key, value in labels.items() if key not in RUN_ONLY_LABELS}
         self.deadline, self.emit, self.nocache = deadline, emit, nocache
+        self.base_cache = base_cache  # where base configs are kept between runs (worker/run_bases.py)
+        self.base_copies: dict[str, str] = {}  # base ref -> the tag of this run's private copy
         self.builds: dict[str, BuildResult] = {}
         self.build_results: list[BuildResult] = []
         self.facts: dict[str, ImageFacts] = {}
@@ -123,6 +129,18 @@ class RunContext:
     def touch(self, path: str) -> None:
         self.files = touched(self.files, path)
         self._context = None
+
+    def base_copy(self, ref: str) -> str:
+        """The tag of this run's private copy of a base image, made on first use (worker/run_bases.py)."""
+        if ref not in self.base_copies:
+            tag = f"{self.repository}:base-{len(self.base_copies) + 1}"
+            labels = {**self.image_labels, BASE_COPY_LABEL: self.token}
+            try:
+                copy_base(self.client, ref, tag, labels, self.base_cache)
+            except BaseCopyError as error:
+                raise StepFailure("INFRA", str(error)) from error
+            self.base_copies[ref] = tag
+        return self.base_copies[ref]
 
     def helper_image(self) -> str:
         """The ID of the helper image; a missing one is the machine's fault, never the example's."""

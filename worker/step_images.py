@@ -28,15 +28,20 @@ def dockerfile_of(ctx: RunContext, spec: ImageSpec) -> Dockerfile:
 def build_now(ctx: RunContext, name: str) -> BuildResult:
     """Build an image from the current files and remember the result (the latest build wins)."""
     spec = spec_of(ctx, name)
-    for ref in dockerfile_of(ctx, spec).external_refs(spec.build_args):
+    refs = dockerfile_of(ctx, spec).external_refs(spec.build_args)
+    for ref in refs:
         try:
             with engine_errors():
                 ctx.client.images.get(ref)
         except ImageNotFound as error:
             # Without a local base the builder would try a registry; the worker never pulls.
             raise StepFailure("INFRA", f"base image {ref} (image {name}) is not on this engine") from error
+    # Built FROM the run's private copies, so the first build is cold whatever the engine built before.
+    copies = {ref: ctx.base_copy(ref) for ref in refs}
     ctx.emit(f"build {name} from {spec.dockerfile}")
-    files, dockerfile = labelled_build(ctx.files, spec.dockerfile, spec.target, ctx.image_labels)
+    files, dockerfile = labelled_build(
+        ctx.files, spec.dockerfile, spec.target, ctx.image_labels, copies, spec.build_args
+    )
     try:
         result = build_image(
             ctx.client,
@@ -49,6 +54,7 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
             target=spec.target,
             build_args=spec.build_args,
             nocache=ctx.nocache,
+            aliases={tag: ref for ref, tag in copies.items()},
             on_line=lambda line: ctx.emit(f"  {name}| {line}"),
         )
     except ValueError as error:  # a target or build argument that is not plain text

@@ -88,6 +88,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
             allow_host_access=settings.VERIFY_ALLOW_HOST_ACCESS,
             on_event=progress.add,
             analyse=settings.VERIFY_ANALYSE_LAYERS,
+            base_cache=settings.VAR_DIR / "base-configs",
         )
     except SoftTimeLimitExceeded:
         return record_timeout(verification_id, attempt, time.monotonic() - started)

@@ -66,6 +66,7 @@ class Command(BaseCommand):
                 labels,
                 allow_host_access=allow_host_access,
                 on_event=echo,
+                base_cache=settings.VAR_DIR / "base-configs",
             )
         except EngineUnavailable as error:
             self.stdout.write(f"  => infrastructure error, not the example's fault: {error}")
