@@ -66,7 +66,7 @@ def test_a_base_copy_has_the_bases_layers_history_and_config_but_its_own_id(dock
         assert copy.attrs["RootFS"] == original.attrs["RootFS"]
         assert [row["CreatedBy"] for row in copy.history()] == [
             row["CreatedBy"] for row in original.history()
-        ]  # noqa: E501
+        ]
         assert copy.labels == {**(original.labels or {}), **ours}
         assert {key: value for key, value in copy.attrs["Config"].items() if key != "Labels"} == {
             key: value for key, value in original.attrs["Config"].items() if key != "Labels"
