@@ -16,6 +16,8 @@ the generation on every request, as the middleware does.
 
 import functools
 import hashlib
+import logging
+import sys
 import time
 import uuid
 from collections.abc import Mapping
@@ -26,7 +28,9 @@ from django.http import HttpRequest, HttpResponse
 
 from catalog.page_memo import CACHE_HEADER, Page, PageMemo
 
+log = logging.getLogger(__name__)
 GENERATION_KEY = "catalog:generation"
+BUMP_TRIES, BUMP_RETRY_SECONDS = 20, 0.5
 MEMO_BYTES = 32 * 1024 * 1024
 SHARED_METHODS = ("GET", "HEAD")
 
@@ -59,9 +63,22 @@ def recent_generation() -> str:
 
 
 def bump_generation() -> None:
+    """A new generation; while the shared cache is away (a Redis restart) it is tried again for a while.
+
+    Giving up only logs: the change is already recorded, and a page cached before it may then be
+    served until it expires (PAGE_CACHE_SECONDS), which is better than failing the caller.
+    """
     global _polled
     generation = uuid.uuid4().hex
-    cache.set(GENERATION_KEY, generation, timeout=None)
+    for attempt in range(BUMP_TRIES):
+        try:
+            cache.set(GENERATION_KEY, generation, timeout=None)
+            break
+        except Exception:  # each backend has its own errors (redis ConnectionError, OSError...)
+            if attempt == BUMP_TRIES - 1:
+                log.exception("could not bump the page generation; cached pages may be stale")
+                return
+            time.sleep(BUMP_RETRY_SECONDS)
     _polled = (generation, time.monotonic())
 
 
@@ -135,7 +152,11 @@ class PageCacheMiddleware:
         if not shareable_request(request.META):
             return self.get_response(request)
         # Read before the view runs: a bump during the render files the page under the old generation.
-        generation = current_generation()
+        try:
+            generation = current_generation()
+        except Exception:  # the shared cache is away (a Redis restart): serve the page uncached
+            log.warning("page cache unavailable, %s served uncached: %s", request.path, sys.exc_info()[1])
+            return self.get_response(request)
         key = page_key(request.META)
         page = cached_page(generation, key)
         if page is not None:

@@ -32,7 +32,7 @@ class PageFront:
         try:
             generation = page_cache.recent_generation()
         except Exception:
-            # The shared cache is out of reach: Django meets the same error in the
-            # middleware and answers with the site's own 500 page, not the server's.
+            # The shared cache is out of reach: Django's middleware meets the same error
+            # and serves the page uncached.
             return None
         return page_cache.memo.get(generation, page_cache.page_key(environ))

@@ -140,7 +140,16 @@ class RunContext:
             except BaseCopyError as error:
                 raise StepFailure("INFRA", str(error)) from error
             self.base_copies[ref] = tag
-        return self.base_copies[ref]
+            return tag
+        tag = self.base_copies[ref]
+        try:
+            with engine_errors():
+                self.client.images.get(tag)
+        except ImageNotFound as error:
+            raise StepFailure(
+                "INFRA", f"this run's copy of {ref} disappeared from the engine (removed from outside?)"
+            ) from error
+        return tag
 
     def helper_image(self) -> str:
         """The ID of the helper image; a missing one is the machine's fault, never the example's."""

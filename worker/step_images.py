@@ -59,6 +59,10 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
         )
     except ValueError as error:  # a target or build argument that is not plain text
         raise StepFailure("POLICY_REJECTED", f"image {name}: {error}") from error
+    vanished = [ref for ref, tag in copies.items() if not result.ok and tag.rsplit(":", 1)[0] in result.error]
+    if vanished:  # removed from outside between the check above and the builder's FROM
+        detail = f"image {name}: this run's copy of {vanished[0]} disappeared: {result.error}"
+        raise StepFailure("INFRA", detail)
     ctx.builds[name] = result
     ctx.build_results.append(result)
     ctx.facts.pop(name, None)
