@@ -16,7 +16,7 @@ import urllib.request
 
 from tests import factories
 from tests.conftest import RUN_ID
-from tests.test_runsite import REPO, answers, free_port, site_env, wait_until
+from tests.test_runsite import REPO, answers, site_env, start_loaded_site, wait_until
 from worker.base_specs import IMAGE_LABEL
 from worker.builder import remove_images
 
@@ -57,22 +57,7 @@ def test_examples_waiting_for_missing_bases_pass_once_the_bases_exist(site_env, 
         VERIFY_WAKE_INTERVAL="1",
     )
 
-    def manage(*command: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=REPO, env=site_env, capture_output=True, text=True
-        )
-
-    for command in (["migrate", "--noinput"], ["sync_patterns"]):
-        assert manage(*command).returncode == 0
-    port, log = free_port(), tmp_path / "runsite.log"
-    with log.open("wb") as out:
-        site = subprocess.Popen(
-            [sys.executable, "manage.py", "runsite", "--port", str(port)],
-            cwd=REPO,
-            env=site_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    site, port, log = start_loaded_site(site_env, tmp_path)
     try:
         wait_until(lambda: answers(f"http://127.0.0.1:{port}/healthz"), 60, "no answer", site, log)
         for slug in ("pattern-0", "pattern-1"):
@@ -83,7 +68,13 @@ def test_examples_waiting_for_missing_bases_pass_once_the_bases_exist(site_env, 
             page = response.read().decode()
         assert "Waiting since" in page and "status--error" not in page
 
-        provisioned = manage("provision_bases", "--only", PROVISIONED)
+        provisioned = subprocess.run(
+            [sys.executable, "manage.py", "provision_bases", "--only", PROVISIONED],
+            cwd=REPO,
+            env=site_env,
+            capture_output=True,
+            text=True,
+        )
         assert provisioned.returncode == 0, provisioned.stderr
         assert "woke 2 verification(s) that were waiting" in provisioned.stdout
         docker_client.images.build(

@@ -55,6 +55,17 @@ def patterns(tmp_path):
     return tmp_path
 
 
+# What every page carries and a cached copy must carry too.
+SITE_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Frame-Options",
+    "Content-Type",
+)
+
+
 def without_marker(response) -> list[tuple[str, str]]:
     return [(name, value) for name, value in response.items() if name != CACHE_HEADER]
 
@@ -67,14 +78,7 @@ def test_a_hit_is_the_miss_byte_for_byte_and_header_by_header(shared_cache, patt
         assert without_marker(hit) == without_marker(miss)
         assert hit.content == miss.content
         assert int(hit["Content-Length"]) == len(hit.content)
-        for header in (
-            "Content-Security-Policy",
-            "X-Content-Type-Options",
-            "Referrer-Policy",
-            "Cross-Origin-Opener-Policy",
-            "X-Frame-Options",
-            "Content-Type",
-        ):
+        for header in SITE_HEADERS:
             assert hit.has_header(header), header
 
 

@@ -48,6 +48,22 @@ def wait_until(condition, timeout: float, what: str, site: subprocess.Popen, log
         time.sleep(0.2)
 
 
+def start_loaded_site(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
+    """What `make run` does with env: migrate, sync, then runsite on a free port; (process, port, log)."""
+    for command in (["migrate", "--noinput"], ["sync_patterns"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env, check=True)
+    port, log = free_port(), tmp_path / "runsite.log"
+    with log.open("wb") as out:
+        site = subprocess.Popen(
+            [sys.executable, "manage.py", "runsite", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return site, port, log
+
+
 @pytest.fixture
 def site_env(tmp_path) -> dict[str, str]:
     """`make run`'s embedded defaults (SQLite, filesystem broker), all under a temporary var/."""
@@ -95,17 +111,7 @@ def test_runsite_verifies_examples_that_were_never_verified(site_env, tmp_path, 
     tree = tmp_path / "patterns"
     factories.write_tree(tree, count=1)
     site_env.update(PATTERNS_DIR=str(tree), VERIFY_EXTRA_LABELS=f"catalog.test-run={RUN_ID}")
-    for command in (["migrate", "--noinput"], ["sync_patterns"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=site_env, check=True)
-    port, log = free_port(), tmp_path / "runsite.log"
-    with log.open("wb") as out:
-        site = subprocess.Popen(
-            [sys.executable, "manage.py", "runsite", "--port", str(port)],
-            cwd=REPO,
-            env=site_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    site, port, log = start_loaded_site(site_env, tmp_path)
     api = f"http://127.0.0.1:{port}/api/patterns/pattern-0.json"
 
     def verified() -> bool:
