@@ -6,7 +6,6 @@ base images are missing: they wait, blamed on nothing. One base is then provisio
 periodic back-off finds it). Both examples pass with no `verify` typed.
 """
 
-import contextlib
 import io
 import json
 import signal
@@ -16,7 +15,7 @@ import urllib.request
 
 from tests import factories
 from tests.conftest import RUN_ID
-from tests.test_runsite import REPO, answers, site_env, start_loaded_site, wait_until
+from tests.test_runsite import REPO, answers, site_env, start_loaded_site, stop_at_last, wait_until
 from worker.base_specs import IMAGE_LABEL
 from worker.builder import remove_images
 
@@ -88,9 +87,6 @@ def test_examples_waiting_for_missing_bases_pass_once_the_bases_exist(site_env, 
         site.send_signal(signal.SIGTERM)
         assert site.wait(timeout=20) == 0, log.read_text()
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            site.kill()
-        site.wait(timeout=5)
-        remove_images(docker_client, {"catalog.test-run": RUN_ID, "catalog.owner": "worker"})
+        stop_at_last(site, docker_client)
         for base in (PROVISIONED, APPEARING):
             remove_images(docker_client, {IMAGE_LABEL: base})

@@ -48,10 +48,8 @@ def wait_until(condition, timeout: float, what: str, site: subprocess.Popen, log
         time.sleep(0.2)
 
 
-def start_loaded_site(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
-    """What `make run` does with env: migrate, sync, then runsite on a free port; (process, port, log)."""
-    for command in (["migrate", "--noinput"], ["sync_patterns"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env, check=True)
+def start_site(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
+    """`manage.py runsite` on a free port, logging to a file; (process, port, log)."""
     port, log = free_port(), tmp_path / "runsite.log"
     with log.open("wb") as out:
         site = subprocess.Popen(
@@ -64,6 +62,25 @@ def start_loaded_site(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.P
     return site, port, log
 
 
+def start_loaded_site(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
+    """What `make run` does with env: migrate, sync, then runsite."""
+    for command in (["migrate", "--noinput"], ["sync_patterns"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env, check=True)
+    return start_site(env, tmp_path)
+
+
+def stop_at_last(site: subprocess.Popen, docker_client=None) -> None:
+    """In a `finally`: the site is killed if still running, and its worker's images removed."""
+    from tests.conftest import RUN_ID
+    from worker.builder import remove_images
+
+    with contextlib.suppress(ProcessLookupError):
+        site.kill()
+    site.wait(timeout=5)
+    if docker_client is not None:
+        remove_images(docker_client, {"catalog.test-run": RUN_ID, "catalog.owner": "worker"})
+
+
 @pytest.fixture
 def site_env(tmp_path) -> dict[str, str]:
     """`make run`'s embedded defaults (SQLite, filesystem broker), all under a temporary var/."""
@@ -74,16 +91,7 @@ def site_env(tmp_path) -> dict[str, str]:
 
 
 def test_runsite_serves_runs_a_worker_and_stops_cleanly_on_sigterm(site_env, tmp_path):
-    port = free_port()
-    log = tmp_path / "runsite.log"
-    with log.open("wb") as out:
-        site = subprocess.Popen(
-            [sys.executable, "manage.py", "runsite", "--port", str(port)],
-            cwd=REPO,
-            env=site_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    site, port, log = start_site(site_env, tmp_path)
     family: list[int] = []
     try:
         healthy = f"http://127.0.0.1:{port}/healthz"
@@ -106,7 +114,6 @@ def test_runsite_serves_runs_a_worker_and_stops_cleanly_on_sigterm(site_env, tmp
 def test_runsite_verifies_examples_that_were_never_verified(site_env, tmp_path, docker_client):
     from tests import factories
     from tests.conftest import RUN_ID
-    from worker.builder import remove_images
 
     tree = tmp_path / "patterns"
     factories.write_tree(tree, count=1)
@@ -126,7 +133,4 @@ def test_runsite_verifies_examples_that_were_never_verified(site_env, tmp_path, 
         site.send_signal(signal.SIGTERM)
         assert site.wait(timeout=20) == 0, log.read_text()
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            site.kill()
-        site.wait(timeout=5)
-        remove_images(docker_client, {"catalog.test-run": RUN_ID, "catalog.owner": "worker"})
+        stop_at_last(site, docker_client)

@@ -47,8 +47,8 @@ def _beat(name: str) -> None:
     last: dict | None = None
     try:
         while True:
-            engine = engine_report(settings.PATTERNS_DIR / "bases.yaml")
             try:
+                engine = engine_report(settings.PATTERNS_DIR / "bases.yaml")
                 ServiceBeat.beat(name, ServiceBeat.Role.WORKER, pid=os.getpid(), engine=engine)
                 if last is None or engine["problem"] != last["problem"]:
                     page_cache.bump_generation()
@@ -58,6 +58,7 @@ def _beat(name: str) -> None:
                     wake_waiting_verifications(due_only=False)
                 last = engine
             except Exception:  # the database may be briefly away; the next beat tries again
+                # (the thread must outlive any one failure: /status/ and the notice read its beats)
                 log.exception("could not record the worker heartbeat")
             if _stopping.wait(BEAT_SECONDS):
                 return

@@ -56,9 +56,10 @@ def verify_example(verification_id: int) -> str:
 
 def wait_after_fault(verification_id: int, attempt: int, cause: str) -> str:
     """A fault that is not the example's: the row waits for a retry, its page says why."""
-    released = Verification.release(verification_id, attempt, cause)
+    if not Verification.release(verification_id, attempt, cause):
+        return "superseded: a newer attempt owns the row"
     page_cache.bump_generation()
-    return "waiting" if released else "superseded: a newer attempt owns the row"
+    return "waiting"
 
 
 def execute(client, verification_id: int, attempt: int) -> str:
@@ -98,6 +99,8 @@ def execute(client, verification_id: int, attempt: int) -> str:
     # next verification's build cache, and "proven today" means built today, not taken from it.
     # They go before the row says finished, so that a finished verification has left nothing.
     left = try_remove_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
+    if left:
+        log.warning("verification %s: %s", verification_id, left)
     if result.outcome not in (Verification.State.PASSED, Verification.State.FAILED):
         return wait_after_fault(
             verification_id, attempt, f"Not the example's fault, will retry: {result.detail}"
@@ -107,8 +110,6 @@ def execute(client, verification_id: int, attempt: int) -> str:
     full_log = data.pop("log")
     layer_details = data.pop("layer_details")
     state = result.outcome
-    if left:
-        log.warning("verification %s: %s", verification_id, left)
     with transaction.atomic():  # finished and its layer details appear together
         recorded = Verification.finish(
             verification_id,
