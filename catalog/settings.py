@@ -233,3 +233,6 @@ VERIFY_LEASE_SECONDS = float(os.environ.get("VERIFY_LEASE_SECONDS", "60"))
 # retried after this many seconds, doubling at each wait in a row up to the cap.
 VERIFY_RETRY_SECONDS = float(os.environ.get("VERIFY_RETRY_SECONDS", "15"))
 VERIFY_RETRY_MAX_SECONDS = float(os.environ.get("VERIFY_RETRY_MAX_SECONDS", "600"))
+# A queued verification whose wake-up message was lost (a broker restarted without persistence)
+# is sent again by the reaper once it has been queued this long; a duplicate costs nothing.
+VERIFY_STALE_QUEUED_SECONDS = float(os.environ.get("VERIFY_STALE_QUEUED_SECONDS", "120"))

@@ -45,7 +45,7 @@ class VerificationQuerySet(models.QuerySet):
         """Waiting rows whose back-off has run out."""
         return self.filter(state=Verification.State.WAITING, retry_at__lte=Now())
 
-    def stale(self, seconds: int) -> list[int]:
+    def stale(self, seconds: float) -> list[int]:
         """Queued rows older than `seconds`: their wake-up message may have been lost."""
         cutoff = timezone.now() - timedelta(seconds=seconds)
         return list(

@@ -273,3 +273,17 @@ def busybox(docker_client):
     from tests.test_builder import ensure_busybox
 
     return ensure_busybox(docker_client)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fault suite's table (tests/test_faults.py), when it ran, also kept in var/test/faults.txt."""
+    from django.conf import settings
+
+    from tests.fault_checks import TABLE, table_text
+
+    if not TABLE:
+        return
+    text = table_text()
+    terminalreporter.write_sep("=", "faults: what each one cost")
+    terminalreporter.write_line(text)
+    (settings.VAR_DIR / "faults.txt").write_text(text + "\n")

@@ -193,6 +193,7 @@ def collect_insights(ctx: RunContext) -> None:
         facts = ctx.facts.get(spec.name)
         if facts is None:
             continue
+        ctx.emit(f"analysing image {spec.name}: its layers and its Dockerfile's lint")
         began = time.monotonic()
         summary, full = image_insight(
             ctx.client,
