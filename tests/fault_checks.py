@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 
 from tests.fault_catalog import ACTIVE, BIG, HELLO, SLOW, FaultCatalog
+from tests.fault_rig import wait_for
 
 RECOVERY_TIMEOUT = 120  # seconds after the fault is removed for everything to settle
 FRIENDLY_ERROR = "Something went wrong on our side"  # templates/500.html
@@ -119,6 +120,13 @@ class Round:
         self.fault_removed_at: float | None = None
 
     def __enter__(self) -> Round:
+        # A round that failed may have left rows running: each round starts from a quiet catalog.
+        wait_for(
+            lambda: all(row["state"] not in ACTIVE for row in self.catalog.rows()),
+            RECOVERY_TIMEOUT,
+            f"{self.fault}: the rows of an earlier round never settled",
+            interval=0.25,
+        )
         before = {row["id"] for row in self.catalog.rows()}
         self.catalog.manage("verify", "--all", "--force")
         self.ids = sorted(row["id"] for row in self.catalog.rows() if row["id"] not in before)
@@ -129,6 +137,16 @@ class Round:
     def fault_removed(self) -> None:
         """The test calls this once the fault is gone; recovery is timed from here."""
         self.fault_removed_at = time.monotonic()
+
+    def wait_for_any(self, condition, what: str, timeout: float = 60) -> dict:
+        """Polls this round's rows until one meets condition(row); returns that row."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for row in self.catalog.rows(self.ids):
+                if condition(row):
+                    return row
+            time.sleep(0.05)
+        raise AssertionError(f"{self.fault}: no verification {what}; rows: {self.catalog.rows(self.ids)}")
 
     def wait_for_row(self, slug: str, condition, what: str, timeout: float = 60) -> dict:
         """Polls the slug's row of this round until condition(row) holds; returns that row."""

@@ -12,6 +12,7 @@ import docker
 import pytest
 from docker.errors import ImageNotFound
 
+from worker import builder
 from worker.build_context import context_tar
 from worker.builder import build_image, remove_images
 
@@ -107,6 +108,36 @@ def test_a_failing_run_records_its_exit_code_and_instruction(docker_client, labe
     assert result.exit_code == 3
     assert result.failed_instruction == "RUN echo building && exit 3"
     assert "returned a non-zero code: 3" in result.error and "building" in result.log
+
+
+def test_a_step_killed_from_outside_is_the_infrastructures_fault(docker_client, labels):
+    """`docker rm -f` of a RUN step's container (a prune, another tool): 137, and not the example's."""
+
+    def kill_the_step(line: str) -> None:
+        if line.startswith(" ---> Running in "):
+            docker_client.containers.get(line.split()[-1]).remove(force=True)
+
+    result = build_image(
+        docker_client,
+        image_name="app",
+        context=context_tar({"Dockerfile": (b"FROM busybox:1.35\nRUN sleep 30\n", False)}),
+        dockerfile="Dockerfile",
+        tag=f"catalog-test/builder-{labels['catalog.test']}:app",
+        labels=labels,
+        deadline=time.monotonic() + 60,
+        on_line=kill_the_step,
+    )
+    assert result.exit_code == 137 and result.reason == "INFRA", result
+    assert "killed from outside the build" in result.error
+
+
+def test_a_step_out_of_its_own_memory_limit_is_the_examples_fault(docker_client, labels, monkeypatch):
+    monkeypatch.setattr(builder, "BUILD_MEMORY", 64 * 2**20)
+    # dd reads each block into a buffer of the block's size: 200 MB of memory, touched.
+    dockerfile = "FROM busybox:1.35\nRUN dd if=/dev/zero of=/dev/null bs=200M count=1\n"
+    result, _ = build(docker_client, labels, dockerfile)
+    assert result.exit_code == 137 and result.reason == "BUILD_FAILED", result
+    assert "out of memory: the build's limit is 64 MiB" in result.error
 
 
 def test_a_malformed_dockerfile_is_refused_before_any_step(docker_client, labels):

@@ -8,6 +8,7 @@ has gone (and removes its container, forcerm), which is exactly what we want.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import socket
@@ -29,6 +30,8 @@ _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _STEP_IMAGE = re.compile(r"^ ---> [0-9a-f]{12}$")
+_STEP_CONTAINER = re.compile(r"^ ---> Running in ([0-9a-f]{12})$")
+KILLED = 137  # 128 + SIGKILL: the out-of-memory killer, `docker kill`, `docker rm -f`, a prune
 _EMITTED_LINES = 400  # a live log shows at most this many lines of one build's output
 
 
@@ -46,6 +49,7 @@ class BuildStream:
         self.exit_code: int | None = None
         self.failed_instruction = ""
         self.made: list[str] = []  # ids of the steps this build ran (not FROM, not from the cache)
+        self.step_container = ""  # the container of the last RUN (and similar) step
         self._partial = ""
         self._emitted = 0
 
@@ -91,6 +95,8 @@ class BuildStream:
             self.steps.append(BuildStepResult(int(step.group(1)), step.group(3).strip(), False))
         elif line.startswith("Successfully built ") and not self.image_id:
             self.image_id = line.split()[-1]  # engines that send no aux ID
+        elif _STEP_CONTAINER.match(line):
+            self.step_container = _STEP_CONTAINER.match(line).group(1)
         elif _STEP_IMAGE.match(line) and self._built_here():
             self.made.append(line.split()[-1])
         elif line.strip() == "---> Using cache" and self.steps:
@@ -146,7 +152,7 @@ def build_image(
         params["target"] = target
     if build_args:
         params["buildargs"] = json.dumps(dict(build_args))
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     stream = BuildStream(on_line, aliases)
     # No X-Registry-Config header (docker-py would send the worker's credentials) and no proxy args.
     headers = {"Content-Type": "application/tar"}
@@ -183,7 +189,36 @@ def build_image(
     finally:
         response.close()
     stream.finish()
-    return _result(image_name, tag, stream, stop.reason, time.monotonic() - started)
+    result = _result(image_name, tag, stream, stop.reason, time.monotonic() - started)
+    if result.reason == "BUILD_FAILED" and result.exit_code == KILLED and stream.step_container:
+        return _blame_the_kill(client, result, stream.step_container, started_at)
+    return result
+
+
+def _blame_the_kill(
+    client: docker.DockerClient, result: BuildResult, container: str, since: float
+) -> BuildResult:
+    """A step killed with SIGKILL: the example's fault only if it ran out of its own memory limit.
+
+    Otherwise the kill came from outside the build (its container force-removed by a prune or
+    another tool, or the host short of memory) and says nothing about the example: INFRA.
+    """
+    with engine_errors():
+        events = client.api.events(
+            since=int(since) - 1,
+            until=int(time.time()) + 1,
+            filters={"type": "container", "event": "oom"},
+            decode=True,
+        )
+        oom = any(str(e.get("id") or e.get("Actor", {}).get("ID", "")).startswith(container) for e in events)
+    if oom:
+        error = f"{result.error} (out of memory: the build's limit is {BUILD_MEMORY // 2**20} MiB)"
+        return dataclasses.replace(result, error=error)
+    error = (
+        f"a build step was killed from outside the build ({result.error}); no out-of-memory event "
+        "at the build's own limit: a removal, a kill or the host's memory pressure"
+    )
+    return dataclasses.replace(result, reason="INFRA", error=error)
 
 
 class _Stop:

@@ -13,7 +13,7 @@ import time
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from catalog import page_cache
 from catalog.models import Example, ImageLayers, ServiceBeat, Verification
@@ -27,6 +27,8 @@ from worker.scenario import Scenario
 
 log = logging.getLogger(__name__)
 LOG_FLUSH_SECONDS = 1.0
+# How long a finished attempt keeps its result while the database is away, before giving up.
+RECORD_PATIENCE_SECONDS = 300
 
 
 def worker_name() -> str:
@@ -111,30 +113,51 @@ def execute(client, verification_id: int, attempt: int) -> str:
     full_log = data.pop("log")
     layer_details = data.pop("layer_details")
     state = result.outcome
-    with transaction.atomic():  # finished and its layer details appear together
-        recorded = Verification.finish(
-            verification_id,
-            attempt,
-            state=state,
-            reason=result.failure_reason,
-            detail=result.detail,
-            result=data,
-            duration=result.duration,
-            image_sizes={name: facts["size"] for name, facts in data["images"].items()},
-            environment_hash=fingerprint,
-            log=full_log,
-        )
-        if recorded:
-            ImageLayers.objects.bulk_create(
-                [
-                    ImageLayers(verification_id=verification_id, image_name=name, analysis=full)
-                    for name, full in layer_details.items()
-                    if full
-                ],
-                ignore_conflicts=True,  # a retried finish of the same attempt stores nothing twice
-            )
+    recorded = record_result(
+        verification_id,
+        attempt,
+        layer_details,
+        state=state,
+        reason=result.failure_reason,
+        detail=result.detail,
+        result=data,
+        duration=result.duration,
+        image_sizes={name: facts["size"] for name, facts in data["images"].items()},
+        environment_hash=fingerprint,
+        log=full_log,
+    )
     page_cache.bump_generation()
     return state if recorded else "superseded: a newer attempt owns the row"
+
+
+def record_result(verification_id: int, attempt: int, layer_details: dict, **fields) -> bool:
+    """Store a finished attempt's result, waiting out a database that is away for a while.
+
+    The scenario has already run to its end: giving up on a short database outage would throw
+    that work away and run the example a second time. True when the row took the result.
+    """
+    deadline = time.monotonic() + RECORD_PATIENCE_SECONDS
+    while True:
+        try:
+            with transaction.atomic():  # finished and its layer details appear together
+                recorded = Verification.finish(verification_id, attempt, **fields)
+                if recorded:
+                    ImageLayers.objects.bulk_create(
+                        [
+                            ImageLayers(verification_id=verification_id, image_name=name, analysis=full)
+                            for name, full in layer_details.items()
+                            if full
+                        ],
+                        ignore_conflicts=True,  # a retried finish of the same attempt stores nothing twice
+                    )
+            return recorded
+        except DatabaseError as error:
+            connection.close()  # a broken connection is not reused; the next try opens a new one
+            if time.monotonic() > deadline:
+                raise
+            log.warning("verification %s: database unavailable, result kept until it is back: %s",
+                        verification_id, error)  # fmt: skip
+            time.sleep(1)
 
 
 def instance_labels() -> dict[str, str]:
@@ -178,24 +201,47 @@ class Progress:
             self.lines.append(line.rstrip("\n") + "\n")
 
     def _beat(self) -> None:
-        last_heartbeat = time.monotonic()
+        renewed = time.monotonic()
         try:
             while not self.done.wait(LOG_FLUSH_SECONDS):
-                self._flush()
-                if time.monotonic() - last_heartbeat >= settings.VERIFY_LEASE_SECONDS / 4:
-                    last_heartbeat = time.monotonic()
-                    if not Verification.heartbeat(self.verification_id, self.attempt):
-                        self.lost.set()
-                        return
-            self._flush()
+                if self._quietly(self._flush) is False:
+                    self.lost.set()
+                    return
+                if time.monotonic() - renewed < settings.VERIFY_LEASE_SECONDS / 4:
+                    continue
+                owned = self._quietly(lambda: Verification.heartbeat(self.verification_id, self.attempt))
+                if owned is False:
+                    self.lost.set()
+                    return
+                if owned:  # None: the database is away; renew again at the next tick
+                    renewed = time.monotonic()
+            self._quietly(self._flush)
         finally:
             connection.close()
 
-    def _flush(self) -> None:
+    @staticmethod
+    def _quietly(work):
+        """A database away for a moment must not end the heartbeat: try again at the next tick.
+
+        Returns what `work` returned, or None when the database failed; the lease is only
+        lost when the database answers that another attempt owns the row.
+        """
+        try:
+            return work()
+        except DatabaseError as error:
+            log.warning("verification heartbeat: database unavailable, trying again: %s", error)
+            connection.close()
+            return None
+
+    def _flush(self) -> bool:
         with self.lock:
             text, self.lines = "".join(self.lines), []
-        if text and not Verification.append_log(self.verification_id, self.attempt, text):
-            self.lost.set()
+        try:
+            return not text or Verification.append_log(self.verification_id, self.attempt, text)
+        except DatabaseError:
+            with self.lock:  # kept for the next flush, in order
+                self.lines.insert(0, text)
+            raise
 
     def stop(self) -> None:
         self.done.set()
