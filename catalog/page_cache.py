@@ -154,20 +154,28 @@ class PageCacheMiddleware:
         # Read before the view runs: a bump during the render files the page under the old generation.
         try:
             generation = current_generation()
+            key = page_key(request.META)
+            page = cached_page(generation, key)
         except Exception:  # the shared cache is away (a Redis restart): serve the page uncached
-            log.warning("page cache unavailable, %s served uncached: %s", request.path, sys.exc_info()[1])
+            _unavailable(request)
             return self.get_response(request)
-        key = page_key(request.META)
-        page = cached_page(generation, key)
         if page is not None:
             response = HttpResponse(page.body, status=page.status, headers=page.headers)
             response[CACHE_HEADER] = "hit"
             return response
         response = self.get_response(request)
         if storable(response):
-            store_page(generation, key, response)
+            try:
+                store_page(generation, key, response)
+            except Exception:  # gone between the lookup and the store: the page is still good
+                _unavailable(request)
+                return response
             response[CACHE_HEADER] = "miss"
         return response
+
+
+def _unavailable(request: HttpRequest) -> None:
+    log.warning("page cache unavailable, %s served uncached: %s", request.path, sys.exc_info()[1])
 
 
 def page_cached(view):

@@ -140,6 +140,20 @@ def test_a_step_out_of_its_own_memory_limit_is_the_examples_fault(docker_client,
     assert "out of memory: the build's limit is 64 MiB" in result.error
 
 
+def test_a_parent_removed_under_the_build_is_the_infrastructures_fault():
+    """The engine's words when a neighbour removed the image a step stands on (the fault suite
+    provokes it for real; its timing cannot be forced in a unit test): INFRA, never the example's."""
+    stream = builder.BuildStream(lambda line: None)
+    for text in ("Step 1/2 : FROM busybox:1.35\n", "Step 2/2 : LABEL stage=app\n"):
+        stream.feed({"stream": text})
+    message = "unknown parent image ID sha256:" + "ab" * 32
+    stream.feed({"errorDetail": {"message": message}, "error": message})
+    result = builder._result("app", "t:app", stream, "", 1.0)
+    assert result.reason == "INFRA" and "removed from outside the run" in result.error
+    stream.error = "COPY failed: file not found in build context"
+    assert builder._result("app", "t:app", stream, "", 1.0).reason == "BUILD_FAILED"
+
+
 def test_a_malformed_dockerfile_is_refused_before_any_step(docker_client, labels):
     result, _ = build(docker_client, labels, "FROM busybox:1.35\nRUNN echo\n")
     assert (result.ok, result.reason, result.steps) == (False, "INVALID_DOCKERFILE", ())

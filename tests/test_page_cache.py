@@ -188,3 +188,24 @@ def test_pages_are_served_uncached_while_the_shared_cache_is_down(settings, clie
         response = client.get("/")
         assert response.status_code == 200 and CACHE_HEADER not in response
         assert b"Pattern number 0" in response.content
+
+
+@pytest.mark.parametrize("step", ["cached_page", "store_page"])
+def test_a_shared_cache_lost_in_the_middle_of_a_request_still_serves_the_page(
+    settings, client, patterns, shared_cache, monkeypatch, step
+):
+    """The generation was read, then Redis went away (a restart) before the lookup or the store.
+
+    Stand-in: the step raises the error redis-py raises on a closed server, since a real
+    restart cannot be timed between two calls of one request from a test (the fault suite
+    restarts Redis for real while pages are served).
+    """
+
+    def redis_gone(*args, **kwargs):
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(page_cache, step, redis_gone)
+    settings.DEBUG = False
+    response = client.get("/patterns/pattern-0/")
+    assert response.status_code == 200 and CACHE_HEADER not in response
+    assert b"Pattern number 0" in response.content

@@ -72,3 +72,22 @@ def test_reap_removes_images_no_live_attempt_owns(docker_client, docker_labels):
         for image in (stale, live):
             with contextlib.suppress(NotFound):
                 docker_client.images.remove(image, force=True)
+
+
+def test_reap_keeps_the_build_step_containers_of_a_live_verification(docker_client, docker_labels):
+    """A RUN step's container inherits the base copy's labels: the verification, never the attempt."""
+    owner = f"reaper-test-{docker_labels['catalog.test-run']}"
+    ours = {**docker_labels, "catalog.owner": owner, "catalog.instance": "mine"}
+    live_step, dead_step = f"{owner}-live-step", f"{owner}-dead-step"
+    make(docker_client, {**ours, "catalog.verification": "10"}, live_step)
+    make(docker_client, {**ours, "catalog.verification": "11"}, dead_step)
+    try:
+        report = reap(docker_client, [(10, 1)], owner=owner, instance="mine")
+        assert report.containers == 1
+        assert [container_exists(docker_client, name) for name in (live_step, dead_step)] == [True, False]
+    finally:
+        for name in (live_step, dead_step):
+            with contextlib.suppress(NotFound):
+                docker_client.containers.get(name).remove(force=True)
+            with contextlib.suppress(NotFound):
+                docker_client.volumes.get(f"{name}-data").remove(force=True)

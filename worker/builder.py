@@ -32,6 +32,9 @@ _STAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _STEP_IMAGE = re.compile(r"^ ---> [0-9a-f]{12}$")
 _STEP_CONTAINER = re.compile(r"^ ---> Running in ([0-9a-f]{12})$")
 KILLED = 137  # 128 + SIGKILL: the out-of-memory killer, `docker kill`, `docker rm -f`, a prune
+# What the engine says when an image or container a build stands on was removed under it (a prune,
+# another tool): names by ID are the engine's own references, never the Dockerfile's.
+_VANISHED = re.compile(r"unknown parent image ID|No such container|No such image: sha256:|failed to get digest")
 _EMITTED_LINES = 400  # a live log shows at most this many lines of one build's output
 
 
@@ -268,6 +271,9 @@ def _result(image_name: str, tag: str, stream: BuildStream, stopped: str, durati
             "OUTPUT_LIMIT",
             f"the build printed more than {OUTPUT_LIMIT // 1024} KiB and was cancelled",
         )
+    elif stream.error and _VANISHED.search(stream.error):
+        reason = "INFRA"
+        error = f"an object the build stood on was removed from outside the run: {stream.error}"
     elif stream.error or not stream.image_id:
         reason, error = "BUILD_FAILED", stream.error or "the engine reported no image"
     else:

@@ -56,8 +56,9 @@ def reap(
     live = set(live_attempts)
     selector = {"label": [f"{OWNER_LABEL}={owner}", f"{INSTANCE_LABEL}={instance}"]}
     counts = {"containers": 0, "volumes": 0, "networks": 0, "images": 0}
+    live_verifications = {pk for pk, _ in live}
     for container in client.containers.list(all=True, filters=selector):
-        if owner_of(container.labels) not in live:
+        if not _container_is_live(container.labels, live, live_verifications):
             counts["containers"] += _remove(container.remove, force=True, v=True)
     for network in client.networks.list(filters=selector):
         if owner_of(network.attrs.get("Labels") or {}) not in live:
@@ -67,9 +68,21 @@ def reap(
             counts["volumes"] += _remove(volume.remove, force=True)
     for image in client.images.list(filters=selector):
         verification = verification_of(image.labels)  # images carry no attempt label
-        if not any(pk == verification for pk, _ in live):
+        if verification not in live_verifications:
             counts["images"] += _remove(client.images.remove, image.id, force=True)
     return ReapReport(**counts)
+
+
+def _container_is_live(labels: dict, live: set, live_verifications: set) -> bool:
+    """A scenario's container names its attempt; a build step's container does not.
+
+    The classic builder runs each RUN step in a container made from the image below it, whose
+    labels come from the run's base copy: the verification without the attempt. Such a container
+    lives for one step and belongs to whichever attempt of that verification is live.
+    """
+    if ATTEMPT_LABEL in labels:
+        return owner_of(labels) in live
+    return verification_of(labels) in live_verifications
 
 
 def _remove(remove, *args, **kwargs) -> int:
