@@ -34,7 +34,9 @@ _STEP_CONTAINER = re.compile(r"^ ---> Running in ([0-9a-f]{12})$")
 KILLED = 137  # 128 + SIGKILL: the out-of-memory killer, `docker kill`, `docker rm -f`, a prune
 # What the engine says when an image or container a build stands on was removed under it (a prune,
 # another tool): names by ID are the engine's own references, never the Dockerfile's.
-_VANISHED = re.compile(r"unknown parent image ID|No such container|No such image: sha256:|failed to get digest")
+_VANISHED = re.compile(
+    r"unknown parent image ID|No such container|No such image: sha256:|failed to get digest"
+)
 _EMITTED_LINES = 400  # a live log shows at most this many lines of one build's output
 
 
