@@ -6,7 +6,7 @@ from catalog.content.importer import sync_patterns
 from catalog.models import Example
 from tests import factories
 from tests.verification_results import finished, passed_result
-from worker.results import Check
+from worker.contract.results import Check
 
 pytestmark = pytest.mark.django_db
 

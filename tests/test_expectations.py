@@ -2,8 +2,8 @@
 
 import pytest
 
+from worker.contract.results import BuildResult, BuildStepResult, ImageFacts
 from worker.expectations import evaluate
-from worker.results import BuildResult, BuildStepResult, ImageFacts
 
 
 def one(action, expect, observed):

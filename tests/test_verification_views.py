@@ -21,7 +21,7 @@ from tests.verification_results import (
     passed_result,
     running,
 )
-from worker.results import (
+from worker.contract.results import (
     Check,
 )
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from catalog.models import Example, Verification
-from worker.results import (
+from worker.contract.results import (
     BuildResult,
     BuildStepResult,
     Check,

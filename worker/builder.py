@@ -21,8 +21,10 @@ import requests
 import urllib3.exceptions
 from docker.errors import APIError
 
+from worker.contract.results import BuildResult, BuildStepResult
 from worker.engine import EngineUnavailable, engine_errors, label_filters
-from worker.results import OUTPUT_LIMIT, BuildResult, BuildStepResult, CappedLog
+from worker.image_ids import hex_digest
+from worker.results import OUTPUT_LIMIT, CappedLog
 
 BUILD_MEMORY = 1024**3
 BUILD_CPU_SHARES = 512
@@ -299,10 +301,8 @@ def _result(image_name: str, tag: str, stream: BuildStream, stopped: str, durati
 
 def _intermediates(made: list[str], final: str) -> tuple[str, ...]:
     """The ids the build named, except the image it produced (steps print short ids)."""
-    final = final.removeprefix("sha256:")
-    return tuple(
-        i for i in dict.fromkeys(made) if not (final and final.startswith(i.removeprefix("sha256:")))
-    )
+    final = hex_digest(final)
+    return tuple(i for i in dict.fromkeys(made) if not (final and final.startswith(hex_digest(i))))
 
 
 def try_remove_images(client: docker.DockerClient, labels: Mapping[str, str]) -> str:

@@ -12,8 +12,9 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from worker.contract.results import Check
+from worker.image_ids import short_id
 from worker.quantities import format_size
-from worker.results import Check
 
 
 class Verdict(NamedTuple):
@@ -316,5 +317,5 @@ JUDGES: dict[str, Judge] = {
     "size_ratio_min": ratio(at_most=False),
     "smaller": compared("is smaller than", "size", lambda a, b: a < b, format_size),
     "fewer_layers": compared("has fewer layers than", "layers", lambda a, b: a < b, lambda n: f"{n} layers"),
-    "same_id": compared("has the same ID as", "id", lambda a, b: a == b, lambda i: i[7:19] or i),
+    "same_id": compared("has the same ID as", "id", lambda a, b: a == b, lambda i: short_id(i) or i),
 }

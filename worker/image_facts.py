@@ -7,8 +7,8 @@ import re
 import docker
 from docker.errors import ImageNotFound
 
+from worker.contract.results import HistoryRow, ImageFacts
 from worker.engine import engine_errors
-from worker.results import HistoryRow, ImageFacts
 
 _NOP = "#(nop)"
 _SHELL = "/bin/sh -c "

@@ -12,12 +12,14 @@ from pathlib import Path
 import docker
 from docker.errors import APIError
 
+from worker.base_specs import load_allowed_bases
 from worker.build_context import safe_path
+from worker.contract.results import Check, ScenarioResult, StepReport
 from worker.engine import EngineUnavailable, checked_labels, engine_errors, engine_fault, engine_info
 from worker.image_insight import image_insight
-from worker.policy import RunPolicy, check_context, check_dockerfile, load_allowed_bases, run_policy
+from worker.policy import RunPolicy, check_context, check_dockerfile, run_policy
 from worker.quantities import format_size
-from worker.results import CappedLog, Check, ScenarioResult, StepReport, capped_text
+from worker.results import CappedLog, capped_text
 from worker.scenario import Scenario
 from worker.step_context import RunContext, StepFailure, StepOutcome
 from worker.step_images import compare, facts_of, image_id

@@ -15,10 +15,10 @@ import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 
 from worker.build_context import Files, context_tar, touched
+from worker.contract.results import BuildResult, Check, ImageFacts
 from worker.engine import engine_errors, label_filters
 from worker.expectations import evaluate
 from worker.policy import RunPolicy
-from worker.results import BuildResult, Check, ImageFacts
 from worker.run_bases import BaseCopyError, copy_base
 from worker.scenario import Scenario, Step
 from worker.step_output import ContainerOutput

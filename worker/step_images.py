@@ -6,11 +6,12 @@ from docker.errors import ImageNotFound
 
 from worker.build_context import Dockerfile, context_tar, labelled_build, parse_dockerfile
 from worker.builder import build_image
+from worker.contract.results import BuildResult, ImageFacts
 from worker.engine import engine_errors
 from worker.expectations import evaluate
 from worker.image_facts import collect_image_facts
+from worker.image_ids import short_id
 from worker.quantities import format_size
-from worker.results import BuildResult, ImageFacts
 from worker.scenario import Comparison, ImageSpec, Step
 from worker.step_context import NEVER_STARTED, RunContext, StepFailure, StepOutcome
 
@@ -67,7 +68,7 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
     ctx.build_results.append(result)
     ctx.facts.pop(name, None)
     cached = sum(step.cached for step in result.steps)
-    state = f"built {result.image_id[7:19]}" if result.ok else f"{result.reason}: {result.error}"
+    state = f"built {short_id(result.image_id)}" if result.ok else f"{result.reason}: {result.error}"
     ctx.emit(
         f"build {name}: {state} in {result.duration:.1f} s, {cached}/{len(result.steps)} steps from cache"
     )

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from docker.errors import APIError
 
+from worker.contract.results import Check
 from worker.engine import engine_fault
-from worker.results import Check
 from worker.scenario import Step
 from worker.step_context import RunContext, StepFailure, StepOutcome
 from worker.step_images import build_step, image_step

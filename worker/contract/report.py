@@ -1,0 +1,84 @@
+"""A finished verification's result as the database keeps it: written by the worker, read by the site.
+
+Every stored result carries `schema_version`. Results stored before it existed (version 0)
+have the same field names and lack only fields added since, which take their defaults: one
+reader serves both, and a test reads every shape the catalog has stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from worker.contract.analysis import AnalysisSummary
+from worker.contract.codec import from_json, to_json
+from worker.contract.reasons import FailureReason, Outcome
+from worker.contract.results import BuildResult, Check, ImageFacts, ScenarioResult, StepReport
+
+SCHEMA_VERSION = 1
+UNVERSIONED = 0  # results stored before the contract had a version
+
+
+@dataclass(frozen=True)
+class BaseUsed:
+    """A base image as the run found it on its engine: a stand-in, pulled, local or missing."""
+
+    ref: str
+    source: str
+    id: str | None = None  # None when it was missing
+    recipe: str = ""
+    digests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What outside the example its result depends on; a change of any of it queues a new run."""
+
+    engine_version: str | None = None
+    api_version: str | None = None
+    os: str | None = None
+    arch: str | None = None
+    runner_version: str = ""
+    bases: tuple[BaseUsed, ...] = ()
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    outcome: Outcome
+    failure_reason: FailureReason
+    detail: str
+    checks: tuple[Check, ...] = ()
+    builds: tuple[BuildResult, ...] = ()
+    images: dict[str, ImageFacts] = field(default_factory=dict)
+    analysis: dict[str, AnalysisSummary] = field(default_factory=dict)  # image name -> summary
+    steps: tuple[StepReport, ...] = ()
+    duration: float = 0.0
+    engine: dict[str, str] = field(default_factory=dict)
+    environment: Environment | None = None
+    schema_version: int = UNVERSIONED
+
+    @classmethod
+    def of_run(cls, result: ScenarioResult, environment: dict[str, Any]) -> VerificationReport:
+        """What is stored of a run: all but its log and full layer details, which are kept apart."""
+        return cls(
+            outcome=result.outcome,
+            failure_reason=result.failure_reason,
+            detail=result.detail,
+            checks=result.checks,
+            builds=result.builds,
+            images=result.images,
+            analysis={name: from_json(AnalysisSummary, summary) for name, summary in result.analysis.items()},
+            steps=result.steps,
+            duration=result.duration,
+            engine=result.engine,
+            environment=from_json(Environment, environment),
+            schema_version=SCHEMA_VERSION,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> VerificationReport:
+        """A stored result of any version; raises ContractError naming the field that does not fit."""
+        return from_json(cls, data, "result")
