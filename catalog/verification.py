@@ -73,16 +73,25 @@ class ImageLayers(models.Model):
         return f"layers of {self.image_name} in verification {self.verification_id}"
 
 
+class VerificationState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    WAITING = "waiting", "Waiting"
+    BUILDING = "building", "Building"
+    RUNNING = "running", "Running"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    ERROR = "error", "Error"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Module-level because `Verification.Meta` cannot see names inside `Verification`: the unique
+# constraint below is made from these, so a new live state cannot be left out of it.
+CLAIMED_STATES = (VerificationState.BUILDING, VerificationState.RUNNING)
+ACTIVE_STATES = (VerificationState.QUEUED, VerificationState.WAITING, *CLAIMED_STATES)
+
+
 class Verification(models.Model):
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        WAITING = "waiting", "Waiting"
-        BUILDING = "building", "Building"
-        RUNNING = "running", "Running"
-        PASSED = "passed", "Passed"
-        FAILED = "failed", "Failed"
-        ERROR = "error", "Error"
-        CANCELLED = "cancelled", "Cancelled"
+    State = VerificationState
 
     class Reason(models.TextChoices):
         NONE = "", "None"
@@ -100,8 +109,8 @@ class Verification(models.Model):
         # may still carry it.
         INFRA = "INFRA", "Infrastructure error"
 
-    CLAIMED_STATES = (State.BUILDING, State.RUNNING)
-    ACTIVE_STATES = (State.QUEUED, State.WAITING, *CLAIMED_STATES)
+    CLAIMED_STATES = CLAIMED_STATES
+    ACTIVE_STATES = ACTIVE_STATES
     FINISHED_STATES = (State.PASSED, State.FAILED, State.ERROR, State.CANCELLED)
 
     example = models.ForeignKey("catalog.Example", on_delete=models.CASCADE, related_name="verifications")
@@ -138,7 +147,7 @@ class Verification(models.Model):
             # One live run per example: pressing "Verify again" while one is queued joins it.
             models.UniqueConstraint(
                 fields=["example"],
-                condition=Q(state__in=["queued", "waiting", "building", "running"]),
+                condition=Q(state__in=list(ACTIVE_STATES)),
                 name="one_active_verification_per_example",
             ),
         ]

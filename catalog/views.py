@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from catalog.latest_verifications import pattern_marks, with_verification_ids
-from catalog.models import Category, Example, ExampleFile, Pattern, PatternCategory, PatternRelation
+from catalog.models import Category, Example, ExampleFile, Pattern, PatternRelation
 from catalog.page_cache import page_cached
 from catalog.periodic_table import build_table
 from catalog.search import search_patterns
@@ -32,10 +32,6 @@ def home(request):
         kind=request.GET.get("kind", ""),
     )
     return render(request, "catalog/home.html", {"table": table, "categories": categories})
-
-
-def ordered_categories():
-    return PatternCategory.objects.select_related("category").order_by("position")
 
 
 def published_pattern(slug: str) -> Pattern:
