@@ -1,6 +1,7 @@
 """What the status page shows about the machinery: workers seen recently and the last reaper pass."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -32,3 +33,50 @@ class ServiceBeat(models.Model):
         cls.objects.update_or_create(
             name=name, defaults={"role": role, "seen_at": timezone.now(), "info": info}
         )
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """What a worker last reported of its Docker engine (worker/engine_check.engine_report writes it)."""
+
+    worker: str
+    seen_at: datetime
+    ok: bool
+    problem: str
+    fix: str
+    version: str  # empty when the engine did not answer
+    api_version: str
+    os: str
+    arch: str
+
+    @property
+    def answers(self) -> bool:
+        return bool(self.version)
+
+
+def latest_engine_state() -> EngineState | None:
+    """The newest live worker's report of its engine; None when no worker has beaten lately.
+
+    The site never calls Docker: the worker asks its engine with every beat, and this is
+    what the setup notice and /status/ read.
+    """
+    cutoff = timezone.now() - STALE_WORKER
+    beat = ServiceBeat.objects.filter(role=ServiceBeat.Role.WORKER).order_by("-seen_at").first()
+    if beat is None or beat.seen_at < cutoff:
+        return None
+    report = beat.info.get("engine") if isinstance(beat.info, dict) else None
+    if not isinstance(report, dict):
+        return None
+    # The keys a report has depend on how far the check got (no version when the engine did not
+    # answer), and a worker of an older version reports fewer: each is optional here.
+    return EngineState(
+        worker=beat.name,
+        seen_at=beat.seen_at,
+        ok=bool(report.get("ok", True)),
+        problem=str(report.get("problem", "")),
+        fix=str(report.get("fix", "")),
+        version=str(report.get("version", "")),
+        api_version=str(report.get("api_version", "")),
+        os=str(report.get("os", "")),
+        arch=str(report.get("arch", "")),
+    )

@@ -8,11 +8,9 @@ cached pages carry the notice exactly while it is true.
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from catalog.models import ServiceBeat
-from catalog.service_status import STALE_WORKER
+from catalog.service_status import latest_engine_state
 
 
 @dataclass(frozen=True)
@@ -22,13 +20,10 @@ class SetupNotice:
 
 
 def current_notice() -> SetupNotice | None:
-    beat = ServiceBeat.objects.filter(role=ServiceBeat.Role.WORKER).order_by("-seen_at").first()
-    if beat is None or timezone.now() - beat.seen_at > STALE_WORKER:
-        return None  # no live worker: /status/ says so; nothing is known of an engine
-    engine = beat.info.get("engine") if isinstance(beat.info, dict) else None
-    if not isinstance(engine, dict) or engine.get("ok", True):
-        return None
-    return SetupNotice(problem=str(engine.get("problem", "")), fix=str(engine.get("fix", "")))
+    engine = latest_engine_state()
+    if engine is None or engine.ok:
+        return None  # no live worker (/status/ says so; nothing is known of an engine), or all is well
+    return SetupNotice(problem=engine.problem, fix=engine.fix)
 
 
 def setup_notice(request: HttpRequest) -> dict:

@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
-from docker.errors import DockerException
 
 from catalog import page_cache
 from catalog.charts import status_badge_svg
@@ -27,15 +26,13 @@ from catalog.latest_verifications import pattern_status
 from catalog.models import Example, Pattern, ServiceBeat, Verification
 from catalog.page_cache import page_cached
 from catalog.queueing import request_verification
-from catalog.service_status import STALE_WORKER
+from catalog.service_status import STALE_WORKER, latest_engine_state
 from catalog.verification import LOG_LIMIT
 from catalog.verification_panel import STATUS_LABELS, ago, format_duration
-from worker.engine import EngineUnavailable, connect, engine_info
 
 RATE_LIMIT = 5  # presses of "Verify again" per client address ...
 RATE_WINDOW = 600  # ... within this many seconds
 LOG_TAIL = 64 * 1024  # what a live log sends at most when it starts over
-ENGINE_TIMEOUT = 3
 LATE_REAPER_PASSES = 5  # missed passes of the periodic reaper before the page calls it late
 BADGE_WORDS = {
     "passed": "passed",
@@ -156,18 +153,6 @@ def pattern_badge(request, slug):
     return response
 
 
-def engine_state() -> dict:
-    """Whether the Docker engine answers, asked with a short timeout (the one engine call of the site)."""
-    try:
-        client = connect(timeout=ENGINE_TIMEOUT)
-        try:
-            return {"ok": True, **engine_info(client)}
-        finally:
-            client.close()
-    except (EngineUnavailable, DockerException) as error:
-        return {"ok": False, "error": str(error)}
-
-
 def reaper_interval() -> timedelta:
     schedule = settings.CELERY_BEAT_SCHEDULE.get("reap-verifications", {}).get("schedule", 60)
     return schedule if isinstance(schedule, timedelta) else timedelta(seconds=float(schedule))
@@ -175,7 +160,10 @@ def reaper_interval() -> timedelta:
 
 @never_cache
 def status(request):
-    """Workers seen, whether the engine answers, the queue and the reaper: never cached."""
+    """Workers seen, their engine as the newest live one last saw it, the queue and the reaper: never cached.
+
+    The engine is not asked here (the site makes no Docker call): a worker asks it with every beat.
+    """
     now = timezone.now()
     beats = list(ServiceBeat.objects.all())
     workers = [
@@ -185,6 +173,7 @@ def status(request):
     ]
     reapers = [beat for beat in beats if beat.role == ServiceBeat.Role.REAPER]
     reaper = max(reapers, key=lambda beat: beat.seen_at, default=None)
+    engine = latest_engine_state()
     counts = Verification.objects.aggregate(
         queued=Count("pk", filter=Q(state=Verification.State.QUEUED)),
         waiting=Count("pk", filter=Q(state=Verification.State.WAITING)),
@@ -202,7 +191,8 @@ def status(request):
         "reaper_ago": ago(reaper.seen_at, now) if reaper else "",
         "reaper_interval": reaper_interval(),
         "reaper_late": reaper is not None and now - reaper.seen_at > LATE_REAPER_PASSES * reaper_interval(),
-        "engine": engine_state(),
+        "engine": engine,
+        "engine_ago": ago(engine.seen_at, now) if engine else "",
         "counts": counts,
         "recent": [
             {"verification": row, "duration": format_duration(row.duration), "ago": ago(row.queued_at, now)}

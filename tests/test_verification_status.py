@@ -1,5 +1,6 @@
-"""What a run's result feeds besides the panel: the badge, the tile marks, /status/ (which asks
-the real engine), the API, and query counts that do not grow with the catalog or its history."""
+"""What a run's result feeds besides the panel: the badge, the tile marks, /status/ (which reads
+the engine from the workers' beats, never from Docker), the API, and query counts that do not grow
+with the catalog or its history."""
 
 from datetime import timedelta
 
@@ -21,6 +22,23 @@ from tests.verification_results import (
 )
 
 pytestmark = pytest.mark.django_db
+
+ENGINE_OK = {
+    "ok": True,
+    "problem": "",
+    "fix": "",
+    "missing_bases": [],
+    "version": "27.5.1",
+    "api_version": "1.47",
+    "os": "linux",
+    "arch": "amd64",
+}
+
+
+@pytest.fixture
+def no_engine(monkeypatch):
+    """Docker unreachable from the site: whatever /status/ says of the engine comes from a beat."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 
 
 def test_badge_says_passed_failed_running_or_not_verified(client, example):
@@ -54,12 +72,21 @@ def test_tiles_carry_a_passed_or_failed_mark(client, example):
     assert "Pattern number 1 (pattern; Runtime), an example failed verification" in page
 
 
-def test_status_page_shows_workers_engine_queue_and_reaper(client, example, docker_client):
+def test_status_page_shows_workers_engine_queue_and_reaper(client, example, no_engine):
     now = timezone.now()
     ServiceBeat.objects.create(
-        name="host-a:42", role="worker", seen_at=now - timedelta(seconds=20), info={"queues": "verify"}
+        name="host-a:42",
+        role="worker",
+        seen_at=now - timedelta(seconds=20),
+        info={"queues": "verify", "engine": ENGINE_OK},
     )
-    ServiceBeat.objects.create(name="host-b:7", role="worker", seen_at=now - timedelta(minutes=9))
+    # An older worker that is gone: its report of a dead engine is not the engine's state now.
+    ServiceBeat.objects.create(
+        name="host-b:7",
+        role="worker",
+        seen_at=now - timedelta(minutes=9),
+        info={"engine": {"ok": False, "problem": "the Docker engine does not answer (gone)", "fix": ""}},
+    )
     ServiceBeat.objects.create(
         name="reaper", role="reaper", seen_at=now - timedelta(minutes=1), info={"requeued": 2, "removed": 5}
     )
@@ -72,7 +99,8 @@ def test_status_page_shows_workers_engine_queue_and_reaper(client, example, dock
     assert "X-Page-Cache" not in response and "no-cache" in response["Cache-Control"]
     html = response.content.decode()
     text = text_of(html)
-    assert f"Docker {docker_client.version()['Version']}" in text and "Answers" in text
+    assert "Answers Docker 27.5.1 (API 1.47, linux/amd64) As host-a:42 saw it just now." in text
+    assert 'status-card--ok">\n      <h2 class="status-card__title">Docker engine' in html
     assert "1 seen in the last 2 minutes" in text
     assert "host-a:42 just now" in text and "Alive" in text
     assert "host-b:7 9 minutes ago" in text and "Stale" in text
@@ -83,11 +111,30 @@ def test_status_page_shows_workers_engine_queue_and_reaper(client, example, dock
     assert "4.2 s" in text
 
 
-def test_status_page_says_when_the_engine_does_not_answer(client, monkeypatch, tmp_path):
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # nothing listens there
+def test_status_page_says_what_the_newest_live_worker_saw_of_its_engine(client, no_engine):
     text = text_of(client.get("/status/").content.decode())
-    assert "Does not answer" in text and "the Docker engine is unreachable" in text
+    assert "Docker engine Not known No worker has reported in the last 2 minutes." in text
     assert "No worker has reported in yet." in text and "No pass yet" in text
+
+    unreachable = "the Docker engine does not answer (the Docker engine is unreachable: refused)"
+    ServiceBeat.beat("host-a:42", ServiceBeat.Role.WORKER, engine={"ok": False, "problem": unreachable})
+    text = text_of(client.get("/status/").content.decode())
+    assert f"Does not answer {unreachable} As host-a:42 saw it just now." in text
+
+    missing = {**ENGINE_OK, "ok": False, "problem": "the base image busybox:1.35 is not on the Docker engine"}
+    ServiceBeat.objects.create(
+        name="host-c:9", role="worker", seen_at=timezone.now(), info={"engine": missing}
+    )
+    text = text_of(client.get("/status/").content.decode())
+    assert "Not ready Docker 27.5.1 (API 1.47, linux/amd64) the base image busybox:1.35 is not" in text
+    assert "As host-c:9 saw it just now." in text
+
+    ServiceBeat.objects.update(seen_at=timezone.now() - timedelta(minutes=30))
+    text = text_of(client.get("/status/").content.decode())
+    assert "Not known" in text and "Does not answer" not in text and "Not ready" not in text
+
+
+def test_status_page_says_when_the_reaper_is_late(client):
     ServiceBeat.beat("reaper", ServiceBeat.Role.REAPER, requeued=0)
     ServiceBeat.objects.update(seen_at=timezone.now() - timedelta(minutes=30))
     text = text_of(client.get("/status/").content.decode())

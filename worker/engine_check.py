@@ -20,7 +20,8 @@ def fix_command(target: str) -> str:
 
 
 def engine_report(bases_file: Path) -> dict:
-    """{"ok", "problem", "fix", "version", "missing_bases"}: plain data the worker stores with its beat."""
+    """{"ok", "problem", "fix", "missing_bases"} and, once the engine answered, its "version",
+    "api_version", "os" and "arch": plain data the worker stores with its beat (/status/ shows it)."""
     try:
         client = connect(timeout=CHECK_TIMEOUT)
     except EngineUnavailable as error:
@@ -30,7 +31,7 @@ def engine_report(bases_file: Path) -> dict:
             "fix": fix_command("engine"),
         }
     try:
-        version = engine_info(client)["version"]
+        info = engine_info(client)
         missing = [spec.image for spec in read_bases(bases_file) if local_image(client, spec.image) is None]
     except (EngineUnavailable, DockerException, requests.RequestException, OSError, ValueError) as error:
         return {
@@ -49,7 +50,7 @@ def engine_report(bases_file: Path) -> dict:
             "ok": False,
             "problem": problem,
             "fix": fix_command("engine"),
-            "version": version,
             "missing_bases": missing,
+            **info,
         }
-    return {"ok": True, "problem": "", "fix": "", "version": version, "missing_bases": []}
+    return {"ok": True, "problem": "", "fix": "", "missing_bases": [], **info}
