@@ -1,5 +1,7 @@
 """Ask for a verification: one live run per example, the Celery wake-up sent only after commit."""
 
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
 
 from catalog.models import Example
@@ -28,3 +30,9 @@ def request_verification(example: Example, *, trust: str = "curated") -> tuple[V
         return example.verifications.active().get(), False
     verify_example.delay_on_commit(verification.pk)
     return verification, True
+
+
+def queue_examples(example_ids: Iterable[int]) -> int:
+    """Ask for a verification of each example (joining a live one); returns how many were new."""
+    examples = Example.objects.filter(pk__in=list(example_ids)).order_by("pk")
+    return sum(request_verification(example)[1] for example in examples)

@@ -35,6 +35,12 @@ class ServiceBeat(models.Model):
         )
 
 
+def worker_has_reported() -> bool:
+    """Whether a worker has ever beaten against this database: then work queued here gets done
+    (at once, or when it starts again); without one, queued rows would only wait."""
+    return ServiceBeat.objects.filter(role=ServiceBeat.Role.WORKER).exists()
+
+
 @dataclass(frozen=True)
 class EngineState:
     """What a worker last reported of its Docker engine (worker/engine_check.engine_report writes it)."""

@@ -1,4 +1,5 @@
-"""sync_patterns end to end: a valid tree, idempotence, removal, and every kind of invalid file."""
+"""sync_patterns end to end: a valid tree, idempotence, removal, the verifications it queues, and every
+kind of invalid file."""
 
 import shutil
 
@@ -8,8 +9,17 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.content.importer import sync_patterns
-from catalog.models import Category, Example, Pattern, PatternRelation, SearchDocument
+from catalog.models import (
+    Category,
+    Example,
+    Pattern,
+    PatternRelation,
+    SearchDocument,
+    ServiceBeat,
+    Verification,
+)
 from tests import factories
+from tests.verification_pages import drain_verify_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -203,6 +213,52 @@ def test_command_prints_counts_then_problems(tmp_path, capsys):
     with pytest.raises(CommandError, match="1 problem"):
         call_command("sync_patterns", path=tmp_path)
     assert "symbol: 'Paa' is already used by pattern-0" in capsys.readouterr().err
+
+
+def test_sync_queues_verification_of_what_it_added_or_changed_once_a_worker_has_reported(
+    tmp_path, memory_broker, django_capture_on_commit_callbacks
+):
+    factories.write_tree(tmp_path, count=3)
+    report = sync_patterns(tmp_path)
+    assert (report.worker_reported, report.queued) == (False, 0)  # no worker: the rows would only wait
+    assert not Verification.objects.exists()
+
+    ServiceBeat.beat("celery@host-a", ServiceBeat.Role.WORKER)
+    report = sync_patterns(tmp_path)
+    assert (report.worker_reported, report.unchanged, report.queued) == (True, 3, 0)
+    assert not Verification.objects.exists()
+
+    (tmp_path / "pattern-1/examples/hello/hello.sh").write_text("#!/bin/sh\necho changed\n")
+    factories.write_pattern(tmp_path, "added", symbol="Add")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sync_patterns(tmp_path)
+        assert drain_verify_queue() == []  # nothing is sent before the commit
+    changed = Example.objects.get(pattern__slug="pattern-1")
+    added = Example.objects.get(pattern__slug="added")
+    assert (report.created, report.updated, report.unchanged, report.queued) == (1, 1, 2, 2)
+    rows = {row.example_id: row for row in Verification.objects.all()}
+    assert set(rows) == {changed.pk, added.pk}  # one each; the unchanged examples get none
+    assert rows[changed.pk].state == Verification.State.QUEUED
+    assert rows[changed.pk].example_hash == changed.content_hash
+    sent = sorted(drain_verify_queue())
+    assert sent == sorted(("catalog.verify", [row.pk]) for row in rows.values())
+
+    assert sync_patterns(tmp_path).queued == 0  # run again: nothing changed, nothing queued
+    assert Verification.objects.count() == 2
+
+
+def test_command_says_how_many_it_queued_or_that_no_worker_has_reported(tmp_path, capsys):
+    factories.write_tree(tmp_path, count=2)
+    call_command("sync_patterns", path=tmp_path)
+    assert "no worker has reported yet, so no verification was queued" in capsys.readouterr().out
+    assert not Verification.objects.exists()
+    ServiceBeat.beat("celery@host-a", ServiceBeat.Role.WORKER)
+    (tmp_path / "pattern-0/examples/hello/hello.sh").write_text("#!/bin/sh\necho changed\n")
+    call_command("sync_patterns", path=tmp_path)
+    out = capsys.readouterr().out
+    assert "created 0, updated 1, unchanged 1, removed 0" in out
+    assert "queued 1 verification(s) of the examples added or changed" in out
+    assert Verification.objects.get().example.pattern.slug == "pattern-0"
 
 
 def test_a_pattern_without_examples_is_refused(tmp_path):

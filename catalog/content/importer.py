@@ -1,4 +1,4 @@
-"""Load the checked patterns/ tree into the database: upsert by slug, count what changed."""
+"""Load the checked patterns/ tree into the database (upsert by slug), count and verify what changed."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +11,8 @@ from catalog.content.rendering import highlight_file, render_markdown
 from catalog.content.sources import ContentError, ExampleSource, PatternSource
 from catalog.content.taxonomy import CATEGORIES, INVERTED_RELATIONS
 from catalog.models import Category, Example, ExampleFile, Pattern, PatternCategory, PatternRelation
+from catalog.queueing import queue_examples
+from catalog.service_status import worker_has_reported
 
 
 @dataclass
@@ -21,6 +23,8 @@ class SyncReport:
     removed: int = 0
     errors: tuple[ContentError, ...] = ()
     changed_example_ids: list[int] = field(default_factory=list)
+    worker_reported: bool = False  # without a worker (none ever beat here) nothing is queued
+    queued: int = 0  # verifications queued for the examples added or changed
 
     @property
     def ok(self) -> bool:
@@ -58,6 +62,11 @@ def sync_patterns(root: Path) -> SyncReport:
         relations_changed = save_relations(tree.patterns)
         if report.changed or relations_changed:
             transaction.on_commit(page_cache.bump_generation)
+        # In the same transaction: the rows exist exactly when the content does, and the
+        # wake-up messages leave only after the commit.
+        report.worker_reported = worker_has_reported()
+        if report.worker_reported:
+            report.queued = queue_examples(report.changed_example_ids)
     return report
 
 

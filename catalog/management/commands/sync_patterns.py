@@ -29,3 +29,10 @@ class Command(BaseCommand):
             f"created {report.created}, updated {report.updated}, "
             f"unchanged {report.unchanged}, removed {report.removed}"
         )
+        if report.worker_reported:
+            self.stdout.write(f"queued {report.queued} verification(s) of the examples added or changed")
+        else:
+            self.stdout.write(
+                "no worker has reported yet, so no verification was queued "
+                "(a starting worker queues every example never verified)"
+            )
