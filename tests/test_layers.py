@@ -240,8 +240,41 @@ def test_stored_changes_are_capped_and_totals_are_not():
     assert changes.totals["added"] == [5, 15]
 
 
+def test_a_kaniko_archive_reads_as_one_image_id():
+    # kaniko saves with go-containerregistry's tarball package, which names the config member by
+    # its digest, `sha256:<hex>`, where the engine writes `<hex>.json` (dive's test-kaniko-image.tar).
+    layer = _tar_bytes(("hello.txt", b"hello\n"))
+    blob = gzip.compress(layer)
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{hashlib.sha256(layer).hexdigest()}"]},
+            "history": [{"created_by": "COPY hello.txt /"}],
+        }
+    ).encode()
+    config_hex = hashlib.sha256(config).hexdigest()
+    blob_name = f"{hashlib.sha256(blob).hexdigest()}.tar.gz"
+    manifest = [{"Config": f"sha256:{config_hex}", "RepoTags": ["kaniko/test:1"], "Layers": [blob_name]}]
+    archive = _tar_bytes(
+        (f"sha256:{config_hex}", config), (blob_name, blob), ("manifest.json", json.dumps(manifest).encode())
+    )
+    analysis = analyse_archive([archive[i : i + 100] for i in range(0, len(archive), 100)])
+    assert analysis.image_id == f"sha256:{config_hex}"
+    assert (analysis.layout, analysis.layers[0].compression, analysis.final_files) == (
+        "docker-save",
+        "gzip",
+        1,
+    )
+
+
 def _tar(*members: tuple[str, bytes | None]) -> ForwardStream:
     """A tar made here, handed over in 100-byte chunks so headers and files straddle chunk ends."""
+    data = _tar_bytes(*members)
+    return ForwardStream(data[i : i + 100] for i in range(0, len(data), 100))
+
+
+def _tar_bytes(*members: tuple[str, bytes | None]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in members:
@@ -252,8 +285,7 @@ def _tar(*members: tuple[str, bytes | None]) -> ForwardStream:
             else:
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
-    data = buffer.getvalue()
-    return ForwardStream(data[i : i + 100] for i in range(0, len(data), 100))
+    return buffer.getvalue()
 
 
 def _without(data, keys):

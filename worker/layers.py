@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import docker
 
 from worker.engine import engine_errors
+from worker.image_ids import config_id
 from worker.layer_archive import read_archive
 from worker.layer_layout import find_layout
 from worker.layer_results import DuplicateGroup, ImageAnalysis, LargeFile, LayerAnalysis
@@ -92,7 +93,7 @@ def analyse_archive(
     files = _one_name_per_inode(stack.final_files())
     duplicates = _duplicates(files)
     return ImageAnalysis(
-        image_id=image_id or _config_id(layout.config_name),
+        image_id=image_id or config_id(layout.config_name),
         layout=layout.layout,
         platform=layout.platform,
         layers=tuple(layers),
@@ -144,9 +145,3 @@ def _duplicates(files: list[FinalFile]) -> list[DuplicateGroup]:
         if len(paths) > 1
     ]
     return sorted(groups, key=lambda group: (-group.wasted, group.paths))
-
-
-def _config_id(config_name: str) -> str:
-    """The image id from the config member's name (`<hex>.json` or `blobs/sha256/<hex>`)."""
-    stem = config_name.rsplit("/", 1)[-1].removesuffix(".json")
-    return f"sha256:{stem}" if stem else ""

@@ -25,6 +25,7 @@ from pathlib import Path
 import docker
 
 from worker.engine import engine_errors
+from worker.image_ids import config_id, full_id, hex_digest
 
 SAVE_CHUNK = 2 * 1024 * 1024
 _configs: dict[str, bytes] = {}  # digest -> config, for this process (bases are few and small)
@@ -36,7 +37,7 @@ class BaseCopyError(RuntimeError):
 
 def base_config(client: docker.DockerClient, image_id: str, cache_dir: Path | None) -> bytes:
     """The raw config JSON of an image (its ID is its sha256): from the memo, the folder or `docker save`."""
-    digest = image_id.removeprefix("sha256:")
+    digest = hex_digest(image_id)
     cached = cache_dir / f"{digest}.json" if cache_dir else None
     data = _configs.get(digest) or _read_verified(cached, digest)
     data = data or _config_from_save(client, image_id, digest)
@@ -63,8 +64,7 @@ def _config_from_save(client: docker.DockerClient, image_id: str, digest: str) -
         reader = _StreamReader(stream)
         with tarfile.open(fileobj=reader, mode="r|") as archive:
             for member in archive:
-                name = member.name.rsplit("/", 1)[-1]
-                if member.isfile() and name in (f"{digest}.json", digest):
+                if member.isfile() and config_id(member.name) == full_id(digest):
                     data = archive.extractfile(member).read()
                     if hashlib.sha256(data).hexdigest() == digest:
                         return data
@@ -103,7 +103,7 @@ def copy_base(
     raw = json.dumps(config, separators=(",", ":"), sort_keys=True).encode()
     digest = hashlib.sha256(raw).hexdigest()
     # Layer paths are only names here: the engine finds each layer by its chain and never opens them.
-    layers = [f"{diff_id.removeprefix('sha256:')}/layer.tar" for diff_id in config["rootfs"]["diff_ids"]]
+    layers = [f"{hex_digest(diff_id)}/layer.tar" for diff_id in config["rootfs"]["diff_ids"]]
     manifest = json.dumps([{"Config": f"{digest}.json", "RepoTags": [tag], "Layers": layers}]).encode()
     archive = io.BytesIO()
     with tarfile.open(fileobj=archive, mode="w", format=tarfile.USTAR_FORMAT) as tar:
@@ -115,4 +115,4 @@ def copy_base(
         for event in client.api.load_image(archive.getvalue(), quiet=True):
             if isinstance(event, dict) and ("error" in event or "errorDetail" in event):
                 raise BaseCopyError(f"the engine refused the copy of {ref}: {event.get('error') or event}")
-    return f"sha256:{digest}"
+    return full_id(digest)

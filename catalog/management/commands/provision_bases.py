@@ -13,6 +13,7 @@ from django.db import DatabaseError
 
 from worker.base_specs import BaseRecord, BaseSpec, ProvisionError, read_bases
 from worker.bases import provision, record_provisioning
+from worker.image_ids import short_id
 from worker.quantities import format_size
 from worker.tasks import wake_waiting_verifications
 
@@ -101,8 +102,8 @@ class Command(BaseCommand):
 
 def _line(record: BaseRecord) -> str:
     source = record.source if record.source != "present" else f"present ({record.origin})"
-    short_id = record.image_id.removeprefix("sha256:")[:12]
+    short = short_id(record.image_id)
     return (
-        f"{record.image:<28} {source:<20} {short_id}  {format_size(record.size):>8}  {record.duration:.1f}s"
+        f"{record.image:<28} {source:<20} {short}  {format_size(record.size):>8}  {record.duration:.1f}s"
         + (f"  {record.digest}" if record.digest else "")
     )
