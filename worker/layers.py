@@ -1,8 +1,10 @@
 """Layer analysis of a built image from one pass over its save stream: per-layer changes and waste.
 
-The algorithm is the one in shared/notes/image-analysis.md §4. The archive is read once
-(layer_archive), its blobs ordered by manifest and config (layer_layout), and the layers
-applied oldest first to a filesystem of metadata (layer_stack). Results: layer_results.
+The archive is read once (layer_archive), its blobs ordered by manifest and config
+(layer_layout), and the layers applied oldest first to a filesystem of metadata
+(layer_stack): each layer's deletions before its additions, as the OCI layer spec says.
+Every file version written that the final filesystem does not show is reclaimable, charged
+to the layer that wrote it and the one that hid it. Results: layer_results.
 """
 
 from __future__ import annotations
