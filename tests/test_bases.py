@@ -1,12 +1,22 @@
 """Base provisioning on the real engine: the busybox stand-in is built, labelled, reused and runs a shell."""
 
+import re
 import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from worker.base_specs import IMAGE_LABEL, RECIPE_LABEL, SOURCE_LABEL, BaseSpec, ProvisionError, read_bases
+from worker.base_specs import (
+    IMAGE_LABEL,
+    RECIPE_LABEL,
+    SOURCE_LABEL,
+    BaseSpec,
+    ProvisionError,
+    load_allowed_bases,
+    read_bases,
+    read_bases_file,
+)
 from worker.bases import provision
 
 
@@ -23,6 +33,40 @@ def test_read_bases_reads_the_real_file():
     )
     assert "golang-go" in by_image["golang:1.19-bookworm"].packages
     assert all(spec.purpose for spec in specs)
+
+
+def test_allowed_bases_come_from_bases_yaml():
+    assert "busybox:1.35" in load_allowed_bases()
+
+
+def test_the_worker_reads_the_images_of_a_file_sync_patterns_refuses(tmp_path):
+    path = tmp_path / "bases.yaml"
+    path.write_text("bases:\n- image: busybox:1.35\n- image: alpine\n  offline: {recipe: wget}\n")
+    assert [spec.image for spec in read_bases(path)] == ["busybox:1.35", "alpine"]
+    listing = read_bases_file(path)
+    assert listing.pinned_images == ["busybox:1.35"]
+    assert [str(problem) for problem in listing.problems] == [
+        "bases[0].offline.recipe: expected one of busybox-static, debootstrap",
+        "bases[1].image: expected an image pinned by tag, not latest",
+    ]
+    path.write_text("")
+    assert read_bases(path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("bases: [\n", "invalid YAML at line"),
+        ("- busybox:1.35\n", "bases: expected a list of {image, purpose, offline}"),
+        ("bases:\n- purpose: no image\n", "bases[0].image: expected an image pinned by tag"),
+        ("bases:\n- image: busybox:1.35\n  offline: busybox-static\n", "bases[0].offline.recipe: expected"),
+    ],
+)
+def test_a_file_not_shaped_like_bases_yaml_is_refused_naming_the_field(tmp_path, text, problem):
+    path = tmp_path / "bases.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=re.escape(f"{path}: {problem}")):
+        read_bases(path)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from worker.policy import (
     check_context,
     check_dockerfile,
     hardened_arguments,
-    load_allowed_bases,
+    image_ref_problems,
     run_policy,
 )
 from worker.runner import run_scenario
@@ -127,8 +127,21 @@ def test_context_limits():
     assert check_context(fine) == []
 
 
-def test_allowed_bases_come_from_bases_yaml():
-    assert "busybox:1.35" in load_allowed_bases()
+def test_image_refs_name_the_instruction_and_the_reference():
+    dockerfile = parse_dockerfile(
+        "FROM busybox:1.35 AS build\nFROM python:3.12\nCOPY --from=build /a /a\nCOPY --from=$X /b /b\n"
+    )
+    assert [(p.line, p.instruction, p.ref) for p in image_ref_problems(dockerfile, BASES)] == [
+        (2, "FROM", "python:3.12"),
+        (4, "COPY --from", "$X"),
+    ]
+
+
+def test_a_platform_finding_comes_before_its_lines_base_finding():
+    assert messages("FROM --platform=linux/arm64 python:3.12\n") == [
+        "FROM --platform is not allowed",
+        "'python:3.12' is not an allowed base image (busybox:1.35, debian:bookworm-slim)",
+    ]
 
 
 def test_untrusted_runs_read_only_as_nobody_with_every_capability_dropped():

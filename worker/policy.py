@@ -6,18 +6,15 @@ through the site) share one runner; only this module says how far each is truste
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
 from docker.types import LogConfig, Ulimit
 
-from worker.build_context import Files, parse_dockerfile, safe_path
+from worker.build_context import Dockerfile, Files, parse_dockerfile, safe_path
 
 TRUST_LEVELS = ("curated", "untrusted")
-BASES_FILE = Path(__file__).resolve().parent.parent / "patterns" / "bases.yaml"
 DOCKERFILE_MAX = 64 * 1024
 CONTEXT_FILES_MAX = 50
 CONTEXT_FILE_MAX = 256 * 1024
@@ -31,16 +28,20 @@ _WORDS = re.compile(r'[^\s\[\]",]+')  # words of both the shell and the JSON for
 NOBODY = "65534:65534"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Finding:
     line: int  # 0 when the finding is about the context, not a Dockerfile line
     message: str
 
 
-def load_allowed_bases(path: Path = BASES_FILE) -> frozenset[str]:
-    """The base images patterns/bases.yaml lists: the only FROM an untrusted Dockerfile may name."""
-    data = yaml.safe_load(path.read_text()) or {}
-    return frozenset(str(base["image"]) for base in data.get("bases", []))
+@dataclasses.dataclass(frozen=True)
+class ImageRefProblem:
+    """An image a FROM or COPY --from names that is none of scratch, an earlier stage or a listed base."""
+
+    line: int
+    instruction: str  # "FROM" or "COPY --from"
+    ref: str
+    message: str  # in the policy's words; the content loader says it in its own
 
 
 def check_dockerfile(text: str, allowed_bases: Collection[str]) -> list[Finding]:
@@ -60,31 +61,46 @@ def check_dockerfile(text: str, allowed_bases: Collection[str]) -> list[Finding]
     ]
     if not dockerfile.instructions:
         findings.append(Finding(0, "the Dockerfile has no instructions"))
-    stages: list[str] = []
+    by_line: list[Finding] = []
     for instruction in dockerfile.instructions:
         line, keyword, args = instruction.line, instruction.keyword, instruction.args
         if keyword not in INSTRUCTIONS:
-            findings.append(Finding(line, f"unknown instruction {keyword}"))
+            by_line.append(Finding(line, f"unknown instruction {keyword}"))
         elif keyword == "ONBUILD":
-            findings.append(Finding(line, "ONBUILD is not allowed: it runs in images built later"))
-        elif keyword == "FROM":
-            words = args.split()
-            ref = words[0] if words else ""
-            if any(flag.startswith("--platform") for flag in instruction.flags):
-                findings.append(Finding(line, "FROM --platform is not allowed"))
-            problem = _image_problem(ref, stages, allowed_bases, allow_scratch=True)
-            if problem:
-                findings.append(Finding(line, problem))
-            stages.append(words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else "")
+            by_line.append(Finding(line, "ONBUILD is not allowed: it runs in images built later"))
+        elif keyword == "FROM" and any(flag.startswith("--platform") for flag in instruction.flags):
+            by_line.append(Finding(line, "FROM --platform is not allowed"))
         elif keyword == "ADD" and any(_REMOTE.match(word) for word in _WORDS.findall(args)):
-            findings.append(Finding(line, "ADD of a URL or a git repository is not allowed"))
-        elif keyword == "COPY":
+            by_line.append(Finding(line, "ADD of a URL or a git repository is not allowed"))
+    by_line += [Finding(ref.line, ref.message) for ref in image_ref_problems(dockerfile, allowed_bases)]
+    # One instruction per line: a stable sort puts each image problem after its line's other finding.
+    return findings + sorted(by_line, key=lambda finding: finding.line)
+
+
+def image_ref_problems(dockerfile: Dockerfile, allowed_bases: Collection[str]) -> list[ImageRefProblem]:
+    """The rule every FROM and COPY --from obeys, for the loader and the policy alike.
+
+    An image reference names scratch (FROM only), an earlier stage, or a base bases.yaml
+    lists, by exactly that name: no variable, no registry host.
+    """
+    problems = []
+    stages = dockerfile.stages
+    names: list[str] = []  # of the stages so far, "" for one without AS
+    for instruction in dockerfile.instructions:
+        if instruction.keyword == "FROM":
+            stage = stages[len(names)]
+            problem = _image_problem(stage.base, names, allowed_bases, allow_scratch=True)
+            if problem:
+                problems.append(ImageRefProblem(instruction.line, "FROM", stage.base, problem))
+            names.append(stage.name)
+        elif instruction.keyword == "COPY":
             for flag in instruction.flags:
                 if flag.startswith("--from="):
-                    problem = _copy_from_problem(flag.split("=", 1)[1], stages, allowed_bases)
+                    ref = flag.split("=", 1)[1]
+                    problem = _copy_from_problem(ref, names, allowed_bases)
                     if problem:
-                        findings.append(Finding(line, problem))
-    return findings
+                        problems.append(ImageRefProblem(instruction.line, "COPY --from", ref, problem))
+    return problems
 
 
 def _copy_from_problem(ref: str, stages: list[str], allowed: Collection[str]) -> str | None:
@@ -130,7 +146,7 @@ def check_context(files: Files) -> list[Finding]:
     return findings
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class RunPolicy:
     """Limits and privileges of every container a scenario starts, for one trust level."""
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource, load_yaml
 from catalog.content.taxonomy import SLUG_PATTERN
+from worker.build_context import parse_dockerfile
+from worker.policy import image_ref_problems
 from worker.scenario import parse_scenario
 
 SCENARIO_FILE = "example.yaml"
@@ -13,8 +15,6 @@ FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*$")
 MOST_FILES = 50
 MOST_FILE_BYTES = 256 * 1024
 LEAST_EXPECTATIONS = 2  # "it built and exited 0" proves no pattern
-FROM_LINE = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
-COPY_FROM = re.compile(r"^\s*COPY\s+.*--from=(\S+)", re.I | re.M)
 
 
 def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> ExampleSource | None:
@@ -99,15 +99,11 @@ def file_order(file: ExampleFileSource) -> tuple[int, str]:
 
 
 def check_bases(dockerfile: str, file: str, bases: set[str], errors: list) -> None:
-    """FROM and COPY --from may name scratch, an earlier stage, or a base from bases.yaml."""
-    text = re.sub(r"\\\n", " ", dockerfile)
-    stages: set[str] = set()
+    """FROM and COPY --from name scratch, an earlier stage or a base of bases.yaml: worker.policy's rule."""
     allowed = ", ".join(sorted(bases))
-    for line_image, stage in FROM_LINE.findall(text):
-        if line_image != "scratch" and line_image.lower() not in stages and line_image not in bases:
-            errors.append(ContentError(file, "FROM", f"{line_image!r} is not in bases.yaml ({allowed})"))
-        if stage:
-            stages.add(stage.lower())
-    for source in COPY_FROM.findall(text):
-        if source.lower() not in stages and not source.isdigit() and source not in bases:
-            errors.append(ContentError(file, "COPY --from", f"{source!r} is neither a stage nor a base"))
+    problems = image_ref_problems(parse_dockerfile(dockerfile), bases)
+    for problem in sorted(problems, key=lambda problem: problem.instruction != "FROM"):
+        if problem.instruction == "FROM":
+            errors.append(ContentError(file, "FROM", f"{problem.ref!r} is not in bases.yaml ({allowed})"))
+        else:
+            errors.append(ContentError(file, "COPY --from", f"{problem.ref!r} is neither a stage nor a base"))

@@ -4,7 +4,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-import yaml
+from worker.yaml_text import parse_yaml
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,5 @@ def digest(data: object) -> str:
 
 def load_yaml(text: str, file: str, line_offset: int = 0) -> tuple[object, ContentError | None]:
     """Parse YAML; a syntax error comes back naming its line in the file."""
-    try:
-        return yaml.safe_load(text), None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1 + line_offset}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        return None, ContentError(file, "", f"invalid YAML{where}: {problem}")
+    data, problem = parse_yaml(text, line_offset)
+    return data, ContentError(file, "", problem) if problem else None
