@@ -146,7 +146,7 @@ def check_context(files: Files) -> list[Finding]:
     return findings
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RunPolicy:
     """Limits and privileges of every container a scenario starts, for one trust level."""
 
@@ -168,12 +168,32 @@ class RunPolicy:
 # A non-root process never holds these: no-new-privileges keeps setuid binaries from regaining them.
 CURATED_CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL", "NET_BIND_SERVICE")
 MIB = 1024 * 1024
-POLICIES = {
-    "curated": RunPolicy(
-        "curated", CURATED_CAPS, 256, 512 * MIB, 1024 * MIB, 10**9, False, False, None, True
-    ),
-    "untrusted": RunPolicy("untrusted", (), 128, 512 * MIB, 512 * MIB, 10**9, True, True, NOBODY, False),
-}
+CURATED = RunPolicy(
+    trust="curated",
+    cap_add=CURATED_CAPS,
+    pids_limit=256,
+    memory=512 * MIB,
+    memory_max=1024 * MIB,
+    nano_cpus=10**9,
+    read_only=False,
+    volumes_as_tmpfs=False,
+    default_user=None,
+    host_access=True,
+)
+# An untrusted run is a curated one with less: no capability back, half the processes, no memory
+# above the default, a read-only root with tmpfs over VOLUME paths, nobody as user, no host access.
+UNTRUSTED = dataclasses.replace(
+    CURATED,
+    trust="untrusted",
+    cap_add=(),
+    pids_limit=128,
+    memory_max=CURATED.memory,
+    read_only=True,
+    volumes_as_tmpfs=True,
+    default_user=NOBODY,
+    host_access=False,
+)
+POLICIES = {policy.trust: policy for policy in (CURATED, UNTRUSTED)}
 TMPFS_OPTIONS = "rw,nosuid,nodev,size=64m"
 UNTRUSTED_TMP = "rw,nosuid,nodev,noexec,size=64m"
 VOLUME_TMPFS = "rw,nosuid,nodev,size=16m"
