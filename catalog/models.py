@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from catalog.service_status import ServiceBeat  # noqa: F401  (models of this app)
 from catalog.verification import ImageLayers, Verification  # noqa: F401
+from worker.build_context import context_files
 
 
 class Category(models.Model):
@@ -163,6 +164,10 @@ class Example(models.Model):
 
     def get_archive_url(self) -> str:
         return reverse("catalog:example-archive", args=[self.pattern.slug, self.slug])
+
+    def context_files(self) -> dict[str, tuple[bytes, bool]]:
+        """The example's files as the engine receives them (one query)."""
+        return context_files(self.files.all())
 
 
 class ExampleFile(models.Model):

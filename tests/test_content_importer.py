@@ -8,6 +8,7 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from catalog.content.examples import load_example
 from catalog.content.importer import sync_patterns
 from catalog.models import (
     Category,
@@ -20,6 +21,7 @@ from catalog.models import (
 )
 from tests import factories
 from tests.verification_pages import drain_verify_queue
+from worker.build_context import context_files
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +184,26 @@ def test_from_must_name_a_declared_base(tmp_path):
     ]
 
 
+def test_from_problems_come_first_then_copy_from_in_the_loaders_words(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    dockerfile = "FROM busybox:1.35\nCOPY --from=ghost /x /x\nFROM $BASE\n"
+    factories.write_pattern(tmp_path, "pattern-0", symbol="Paa", files={"Dockerfile": dockerfile})
+    assert problems(tmp_path) == [
+        "pattern-0/examples/hello/Dockerfile: FROM: '$BASE' is not in bases.yaml (busybox:1.35)",
+        "pattern-0/examples/hello/Dockerfile: COPY --from: 'ghost' is neither a stage nor a base",
+    ]
+
+
+def test_the_engine_gets_the_same_files_from_the_folder_as_from_the_database(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    assert sync_patterns(tmp_path).ok
+    folder = load_example(tmp_path, tmp_path / "pattern-0/examples/hello", {"busybox:1.35"}, [])
+    stored = Example.objects.get(pattern__slug="pattern-0").context_files()
+    assert stored == context_files(folder.files)
+    assert stored["hello.sh"] == (factories.SCRIPT.encode(), True)
+    assert stored["Dockerfile"] == (factories.DOCKERFILE.encode(), False)
+
+
 def test_body_needs_the_six_sections(tmp_path):
     factories.write_tree(tmp_path, count=1)
     meta = factories.front_matter("pattern-0", symbol="Paa")
@@ -203,6 +225,22 @@ def test_bases_must_be_pinned(tmp_path):
     factories.write_bases(tmp_path, {"bases": [{"image": "busybox:latest", "offline": {"recipe": "x"}}]})
     found = problems(tmp_path)
     assert "bases.yaml: bases[0].image: expected an image pinned by tag, not latest" in found
+
+
+def test_every_problem_of_bases_yaml_names_its_field(tmp_path):
+    factories.write_tree(tmp_path, count=1)
+    busybox = {"image": "busybox:1.35", "offline": {"recipe": "busybox-static"}}
+    entries = [busybox, {"image": "busybox:1.35", "offline": {"recipe": "wget"}}, *[busybox] * 4]
+    factories.write_bases(tmp_path, {"bases": entries})
+    assert problems(tmp_path)[:3] == [
+        "bases.yaml: bases: keep the set small: at most 5 bases",
+        "bases.yaml: bases[1].offline.recipe: expected one of busybox-static, debootstrap",
+        "bases.yaml: bases[1].image: busybox:1.35 is listed twice",
+    ]
+    (tmp_path / "bases.yaml").write_text("bases: [\n")
+    assert problems(tmp_path)[0].startswith("bases.yaml: invalid YAML at line")
+    (tmp_path / "bases.yaml").unlink()
+    assert problems(tmp_path)[0] == "bases.yaml: missing: list the base images examples may use"
 
 
 def test_command_prints_counts_then_problems(tmp_path, capsys):

@@ -6,8 +6,9 @@ import io
 import json
 import re
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from docker.utils.build import PatternMatcher
 
@@ -27,6 +28,19 @@ _VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?[-+][^}]*)?\}|(\w+))")
 def safe_path(path: str) -> bool:
     """A relative path of plain characters with no '.' or '..' components."""
     return bool(SAFE_PATH.match(path)) and not any(part in (".", "..") for part in path.split("/"))
+
+
+class TextFile(Protocol):
+    """A file of an example as stored: the database's ExampleFile, the loader's ExampleFileSource."""
+
+    path: str
+    content: str
+    executable: bool
+
+
+def context_files(files: Iterable[TextFile]) -> dict[str, tuple[bytes, bool]]:
+    """An example's files as the engine receives them: path -> (UTF-8 bytes, executable)."""
+    return {file.path: (file.content.encode(), file.executable) for file in files}
 
 
 def context_tar(files: Files) -> bytes:

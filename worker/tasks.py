@@ -67,7 +67,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
     """Run one claimed attempt to its end and record the result, fenced on the attempt."""
     verification = Verification.objects.select_related("example").get(pk=verification_id)
     example = verification.example
-    files = {f.path: (f.content.encode(), f.executable) for f in example.files.all()}
+    files = example.context_files()
     labels = {
         **instance_labels(),
         "catalog.verification": str(verification_id),

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
+from worker.build_context import context_files
 from worker.builder import try_remove_images
 from worker.engine import EngineUnavailable, connect
 from worker.quantities import format_size
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         example = load_example(root, folder, set(load_bases(root, errors)), errors)
         if errors or example is None:
             raise CommandError("\n".join(str(error) for error in errors) or f"{folder}: not loadable")
-        files = {f.path: (f.content.encode(), f.executable) for f in example.files}
+        files = context_files(example.files)
         labels = {
             "catalog.owner": "try",
             "catalog.instance": settings.CATALOG_INSTANCE,

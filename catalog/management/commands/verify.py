@@ -69,7 +69,7 @@ def environment_reader():
         return lambda example: None
 
     def environment_of(example: Example) -> str:
-        files = {f.path: (f.content.encode(), f.executable) for f in example.files.all()}
-        return environment_fingerprint(client, Scenario.from_dict(example.scenario), files)[0]
+        scenario = Scenario.from_dict(example.scenario)
+        return environment_fingerprint(client, scenario, example.context_files())[0]
 
     return environment_of
