@@ -17,6 +17,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from worker.contract.reasons import FailureReason
+
 LOG_LIMIT = 256 * 1024
 
 
@@ -93,21 +95,9 @@ ACTIVE_STATES = (VerificationState.QUEUED, VerificationState.WAITING, *CLAIMED_S
 class Verification(models.Model):
     State = VerificationState
 
-    class Reason(models.TextChoices):
-        NONE = "", "None"
-        # The example's fault: final, never retried.
-        BUILD_FAILED = "BUILD_FAILED", "The build failed"
-        CHECK_FAILED = "CHECK_FAILED", "A check failed"
-        BUILD_TIMEOUT = "BUILD_TIMEOUT", "The build ran out of time"
-        RUN_TIMEOUT = "RUN_TIMEOUT", "A step ran out of time"
-        OOM = "OOM", "Out of memory"
-        OUTPUT_LIMIT = "OUTPUT_LIMIT", "Too much output"
-        INVALID_DOCKERFILE = "INVALID_DOCKERFILE", "The Dockerfile is invalid"
-        POLICY_REJECTED = "POLICY_REJECTED", "Refused by the sandbox policy"
-        HOST_ACCESS_DISABLED = "HOST_ACCESS_DISABLED", "Needs host access, which this worker does not allow"
-        # Not the example's fault. New rows wait instead (State.WAITING); rows of older versions
-        # may still carry it.
-        INFRA = "INFRA", "Infrastructure error"
+    # The worker's words (worker/contract/reasons.py): BUILD_FAILED to HOST_ACCESS_DISABLED are the
+    # example's fault and final; INFRA is not (new rows wait instead; rows of older versions carry it).
+    Reason = models.TextChoices("Reason", [(r.name, (r.value, r.label)) for r in FailureReason])
 
     CLAIMED_STATES = CLAIMED_STATES
     ACTIVE_STATES = ACTIVE_STATES

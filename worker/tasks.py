@@ -18,6 +18,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from catalog import page_cache
 from catalog.models import Example, ImageLayers, ServiceBeat, Verification
 from worker.builder import try_remove_images
+from worker.contract.report import VerificationReport
 from worker.disk_space import ensure_free_space
 from worker.engine import EngineUnavailable, connect
 from worker.environment import environment_fingerprint
@@ -108,23 +109,20 @@ def execute(client, verification_id: int, attempt: int) -> str:
         )
     # The fault suite counts these lines: an example's scenario must run to its end once per result.
     log.info("verification %s attempt %s ran to its end: %s", verification_id, attempt, result.outcome)
-    data = result.to_dict()
-    data["environment"] = environment
-    full_log = data.pop("log")
-    layer_details = data.pop("layer_details")
+    report = VerificationReport.of_run(result, environment)
     state = result.outcome
     recorded = record_result(
         verification_id,
         attempt,
-        layer_details,
+        result.layer_details,
         state=state,
         reason=result.failure_reason,
         detail=result.detail,
-        result=data,
+        result=report.to_json(),
         duration=result.duration,
-        image_sizes={name: facts["size"] for name, facts in data["images"].items()},
+        image_sizes={name: facts.size for name, facts in result.images.items()},
         environment_hash=fingerprint,
-        log=full_log,
+        log=result.log,
     )
     page_cache.bump_generation()
     return state if recorded else "superseded: a newer attempt owns the row"
