@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from catalog.models import Example, Pattern, Verification
+from worker.contract.codec import to_json
 
 RESULT_STATES = (Verification.State.PASSED, Verification.State.FAILED, Verification.State.ERROR)
 NOT_RUN_HERE = Verification.Reason.HOST_ACCESS_DISABLED
@@ -107,7 +108,7 @@ def verification_json(
     """A verification as the JSON API gives it: state, checks with both values, images with history."""
     if verification is None:
         return None
-    result = verification.result or {}
+    report = verification.report
     return {
         "id": verification.pk,
         "state": verification.state,
@@ -119,20 +120,22 @@ def verification_json(
         "finished_at": verification.finished_at,
         "duration": verification.duration,
         "current": verification.example_hash == example.content_hash,
-        "checks": [{key: check.get(key) for key in CHECK_FIELDS} for check in result.get("checks") or ()],
+        "checks": [fields_of(check, CHECK_FIELDS) for check in report.checks] if report else [],
         "images": {
             name: {
-                **{key: facts.get(key) for key in IMAGE_FIELDS},
-                "history": [
-                    {key: row.get(key) for key in HISTORY_FIELDS} for row in facts.get("history") or ()
-                ],
+                **fields_of(facts, IMAGE_FIELDS),
+                "history": [fields_of(row, HISTORY_FIELDS) for row in facts.history],
             }
-            for name, facts in (result.get("images") or {}).items()
+            for name, facts in (report.images.items() if report else ())
         },
-        "engine": result.get("engine") or {},
-        "environment": result.get("environment") or {},
+        "engine": report.engine if report else {},
+        "environment": to_json(report.environment) if report and report.environment else {},
         "log_url": absolute(reverse("catalog:verification-log", args=[verification.pk])),
     }
+
+
+def fields_of(value: object, names: tuple[str, ...]) -> dict:
+    return {name: getattr(value, name) for name in names}
 
 
 CHECK_FIELDS = ("step_index", "action", "name", "expected", "observed", "passed", "detail")

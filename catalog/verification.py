@@ -9,6 +9,7 @@ missing base image, a full disk, a lost worker) is never a final result: the row
 waits, says why and since when, and is woken again with back-off (worker/waking).
 """
 
+import functools
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from worker.contract.reasons import FailureReason
+from worker.contract.report import VerificationReport
 
 LOG_LIMIT = 256 * 1024
 
@@ -149,6 +151,11 @@ class Verification(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
+
+    @functools.cached_property
+    def report(self) -> VerificationReport | None:
+        """The stored result, parsed once, typed (worker/contract/report.py); None before a result."""
+        return VerificationReport.from_json(self.result) if self.result else None
 
     # --- the claim and the fenced writes; each is one UPDATE and says whether it won ---
 

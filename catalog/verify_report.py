@@ -16,8 +16,8 @@ def progress_line(done: int, total: int, waiting: list[Verification] = ()) -> st
 
 
 def image_sizes(verification: Verification) -> str:
-    images = (verification.result or {}).get("images") or {}
-    return ", ".join(f"{name} {format_size(facts['size'])}" for name, facts in images.items()) or "-"
+    images = verification.report.images if verification.report else {}
+    return ", ".join(f"{name} {format_size(facts.size)}" for name, facts in images.items()) or "-"
 
 
 def result_text(row: Verification) -> str:

@@ -97,3 +97,15 @@ def test_the_contract_imports_nothing_from_django():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_verification_reads_its_result_once_and_typed(db, example):
+    from catalog.verify_report import image_sizes
+    from tests.verification_results import finished, passed_result
+
+    verification = finished(example, "passed", passed_result())
+    assert verification.report is verification.report  # parsed once
+    assert verification.report.images["app"].size > 0
+    assert image_sizes(verification).startswith("app ")
+    never_ran = finished(example, "cancelled", None)
+    assert never_ran.report is None and image_sizes(never_ran) == "-"

@@ -19,13 +19,13 @@ SCHEMA_VERSION = 1
 UNVERSIONED = 0  # results stored before the contract had a version
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BaseUsed:
     """A base image as the run found it on its engine: a stand-in, pulled, local or missing."""
 
     ref: str
-    source: str
     id: str | None = None  # None when it was missing
+    source: str
     recipe: str = ""
     digests: tuple[str, ...] = ()
 
