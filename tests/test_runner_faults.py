@@ -62,6 +62,25 @@ def test_an_image_removed_from_outside_before_a_comparison_is_an_infrastructure_
     assert "removed from outside?" in result.detail
 
 
+def test_a_base_copy_removed_just_before_its_build_is_an_infrastructure_fault(docker_client, labels):
+    """Removed between the run's check and the builder's FROM, the builder looks for it in a registry."""
+    scenario = example(
+        files={"Dockerfile": 'FROM busybox:1.35\nCMD ["true"]\n'}, steps=[{"build": {"image": "app"}}]
+    )
+    removed = []
+
+    def remove_the_copy(line: str) -> None:
+        if "build app from Dockerfile" in line and not removed:
+            for image in docker_client.images.list(filters=label_filters(labels)):
+                docker_client.images.remove(image.id, force=True)
+                removed.append(image.id)
+
+    result, _ = run(docker_client, labels, scenario, also=remove_the_copy, analyse=False)
+    assert removed, "the hook never saw the build start"
+    assert (result.outcome, result.failure_reason) == ("error", "INFRA"), result.detail
+    assert "this run's copy of busybox:1.35 disappeared" in result.detail
+
+
 class EngineThatErrsOnImages:
     """Fakes an engine under load: image listing times out, or a removal races another (500).
 

@@ -60,8 +60,8 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
         )
     except ValueError as error:  # a target or build argument that is not plain text
         raise StepFailure("POLICY_REJECTED", f"image {name}: {error}") from error
-    vanished = [ref for ref, tag in copies.items() if not result.ok and tag.rsplit(":", 1)[0] in result.error]
-    if vanished:  # removed from outside between the check above and the builder's FROM
+    vanished = [ref for ref, tag in copies.items() if not result.ok and not image_present(ctx, tag)]
+    if vanished:  # removed from outside after the check above: the builder then tried a registry
         detail = f"image {name}: this run's copy of {vanished[0]} disappeared: {result.error}"
         raise StepFailure("INFRA", detail)
     ctx.builds[name] = result
@@ -73,6 +73,15 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
         f"build {name}: {state} in {result.duration:.1f} s, {cached}/{len(result.steps)} steps from cache"
     )
     return result
+
+
+def image_present(ctx: RunContext, tag: str) -> bool:
+    try:
+        with engine_errors():
+            ctx.client.images.get(tag)
+    except ImageNotFound:
+        return False
+    return True
 
 
 def failure_detail(result: BuildResult) -> str:
