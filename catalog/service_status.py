@@ -1,10 +1,16 @@
 """What the status page shows about the machinery: workers seen recently and the last reaper pass."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
+
+from worker.contract.codec import ContractError, from_json
+from worker.contract.engine import EngineReport
+
+log = logging.getLogger(__name__)
 
 # A worker beats every 30 s; one silent this long is shown as gone.
 STALE_WORKER = timedelta(minutes=2)
@@ -43,21 +49,11 @@ def worker_has_reported() -> bool:
 
 @dataclass(frozen=True)
 class EngineState:
-    """What a worker last reported of its Docker engine (worker/engine_check.engine_report writes it)."""
+    """The newest live worker's report of its Docker engine, and who made it when."""
 
     worker: str
     seen_at: datetime
-    ok: bool
-    problem: str
-    fix: str
-    version: str  # empty when the engine did not answer
-    api_version: str
-    os: str
-    arch: str
-
-    @property
-    def answers(self) -> bool:
-        return bool(self.version)
+    report: EngineReport
 
 
 def latest_engine_state() -> EngineState | None:
@@ -68,21 +64,11 @@ def latest_engine_state() -> EngineState | None:
     """
     cutoff = timezone.now() - STALE_WORKER
     beat = ServiceBeat.objects.filter(role=ServiceBeat.Role.WORKER).order_by("-seen_at").first()
-    if beat is None or beat.seen_at < cutoff:
+    if beat is None or beat.seen_at < cutoff or not isinstance(beat.info, dict) or "engine" not in beat.info:
         return None
-    report = beat.info.get("engine") if isinstance(beat.info, dict) else None
-    if not isinstance(report, dict):
+    try:
+        report = from_json(EngineReport, beat.info["engine"], "engine report")
+    except ContractError:
+        log.exception("worker %s reported its engine in a shape this site does not read", beat.name)
         return None
-    # The keys a report has depend on how far the check got (no version when the engine did not
-    # answer), and a worker of an older version reports fewer: each is optional here.
-    return EngineState(
-        worker=beat.name,
-        seen_at=beat.seen_at,
-        ok=bool(report.get("ok", True)),
-        problem=str(report.get("problem", "")),
-        fix=str(report.get("fix", "")),
-        version=str(report.get("version", "")),
-        api_version=str(report.get("api_version", "")),
-        os=str(report.get("os", "")),
-        arch=str(report.get("arch", "")),
-    )
+    return EngineState(worker=beat.name, seen_at=beat.seen_at, report=report)

@@ -21,9 +21,9 @@ class SetupNotice:
 
 def current_notice() -> SetupNotice | None:
     engine = latest_engine_state()
-    if engine is None or engine.ok:
+    if engine is None or engine.report.ok:
         return None  # no live worker (/status/ says so; nothing is known of an engine), or all is well
-    return SetupNotice(problem=engine.problem, fix=engine.fix)
+    return SetupNotice(problem=engine.report.problem, fix=engine.report.fix)
 
 
 def setup_notice(request: HttpRequest) -> dict:

@@ -65,17 +65,15 @@ def test_the_worker_reports_missing_base_images_of_its_real_engine(docker_client
     wanted = [{"image": "busybox:1.35"}, {"image": "catalog-test-never-provisioned:0.1"}]
     bases.write_text(yaml.safe_dump({"bases": wanted}))
     report = engine_report(bases)
-    assert report["ok"] is False and report["missing_bases"] == ["catalog-test-never-provisioned:0.1"]
-    assert (
-        report["problem"] == "the base image catalog-test-never-provisioned:0.1 is not on the Docker engine"
-    )
-    assert report["fix"] == ROOT_FIX
+    assert report.ok is False and report.missing_bases == ("catalog-test-never-provisioned:0.1",)
+    assert report.problem == "the base image catalog-test-never-provisioned:0.1 is not on the Docker engine"
+    assert report.fix == ROOT_FIX and report.answers
     bases.write_text(yaml.safe_dump({"bases": wanted[:1]}))
-    assert engine_report(bases)["ok"] is True
+    assert engine_report(bases).ok is True
 
 
 def test_the_worker_reports_an_engine_that_does_not_answer(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     report = engine_report(tmp_path / "bases.yaml")
-    assert report["ok"] is False and report["problem"].startswith("the Docker engine does not answer (")
-    assert report["fix"] == ROOT_FIX
+    assert report.ok is False and report.problem.startswith("the Docker engine does not answer (")
+    assert report.fix == ROOT_FIX and not report.answers

@@ -102,8 +102,8 @@ class BuildStream:
             self.steps.append(BuildStepResult(int(step.group(1)), step.group(3).strip(), False))
         elif line.startswith("Successfully built ") and not self.image_id:
             self.image_id = line.split()[-1]  # engines that send no aux ID
-        elif _STEP_CONTAINER.match(line):
-            self.step_container = _STEP_CONTAINER.match(line).group(1)
+        elif container := _STEP_CONTAINER.match(line):
+            self.step_container = container.group(1)
         elif _STEP_IMAGE.match(line) and self._built_here():
             self.made.append(line.split()[-1])
         elif line.strip() == "---> Using cache" and self.steps:

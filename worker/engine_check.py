@@ -9,6 +9,7 @@ import requests
 from docker.errors import DockerException
 
 from worker.base_specs import local_image, read_bases
+from worker.contract.engine import EngineReport
 from worker.engine import EngineUnavailable, connect, engine_info
 
 CHECK_TIMEOUT = 10  # seconds: a busy engine may be slow, a missing one answers at once
@@ -19,26 +20,21 @@ def fix_command(target: str) -> str:
     return f"make {target}" if os.geteuid() == 0 else f"sudo make {target}"
 
 
-def engine_report(bases_file: Path) -> dict:
-    """{"ok", "problem", "fix", "missing_bases"} and, once the engine answered, its "version",
-    "api_version", "os" and "arch": plain data the worker stores with its beat (/status/ shows it)."""
+def engine_report(bases_file: Path) -> EngineReport:
+    """Whether the engine answers and has every base image; the worker stores it with its beat."""
     try:
         client = connect(timeout=CHECK_TIMEOUT)
     except EngineUnavailable as error:
-        return {
-            "ok": False,
-            "problem": f"the Docker engine does not answer ({error})",
-            "fix": fix_command("engine"),
-        }
+        return EngineReport(
+            ok=False, problem=f"the Docker engine does not answer ({error})", fix=fix_command("engine")
+        )
     try:
         info = engine_info(client)
         missing = [spec.image for spec in read_bases(bases_file) if local_image(client, spec.image) is None]
     except (EngineUnavailable, DockerException, requests.RequestException, OSError, ValueError) as error:
-        return {
-            "ok": False,
-            "problem": f"the Docker engine failed a check ({error})",
-            "fix": fix_command("engine"),
-        }
+        return EngineReport(
+            ok=False, problem=f"the Docker engine failed a check ({error})", fix=fix_command("engine")
+        )
     finally:
         client.close()
     if missing:
@@ -46,11 +42,7 @@ def engine_report(bases_file: Path) -> dict:
             f"base image {missing[0]} is" if len(missing) == 1 else f"base images {', '.join(missing)} are"
         )
         problem = f"the {images} not on the Docker engine"
-        return {
-            "ok": False,
-            "problem": problem,
-            "fix": fix_command("engine"),
-            "missing_bases": missing,
-            **info,
-        }
-    return {"ok": True, "problem": "", "fix": "", "missing_bases": [], **info}
+        return EngineReport(
+            ok=False, problem=problem, fix=fix_command("engine"), missing_bases=tuple(missing), **info
+        )
+    return EngineReport(**info)

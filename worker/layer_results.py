@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from worker.contract.analysis import LargeFile
 from worker.layer_entries import normalise_path
 from worker.layer_layout import HistoryStep
 from worker.layer_stack import MAX_CHANGES_PER_LAYER, Change, Edge
@@ -39,13 +40,6 @@ class LayerAnalysis:
     totals: Mapping[str, tuple[int, int]]  # change -> (count, bytes), every change counted
     changes: tuple[Change, ...]  # at most MAX_CHANGES_PER_LAYER, the largest, sorted by path
     changes_truncated: bool
-
-
-@dataclass(frozen=True)
-class LargeFile:
-    path: str
-    bytes: int
-    layer: int  # the layer that wrote this version
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 
 import docker
 
+from worker.contract.analysis import LargeFile
 from worker.engine import engine_errors
 from worker.image_ids import config_id
 from worker.layer_archive import read_archive
 from worker.layer_layout import find_layout
-from worker.layer_results import DuplicateGroup, ImageAnalysis, LargeFile, LayerAnalysis
+from worker.layer_results import DuplicateGroup, ImageAnalysis, LayerAnalysis
 from worker.layer_stack import MAX_CHANGES_PER_LAYER, FinalFile, LayerStack
 
 LARGEST_FILES = 20

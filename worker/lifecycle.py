@@ -11,6 +11,8 @@ from django.db import connection
 
 from catalog import page_cache
 from catalog.models import ServiceBeat
+from worker.contract.codec import to_json
+from worker.contract.engine import EngineReport
 from worker.engine_check import engine_report
 
 log = logging.getLogger(__name__)
@@ -44,15 +46,15 @@ def _beat(name: str) -> None:
     The status page and every page's set-up notice read it (the site never calls Docker). When
     the engine's state changes, cached pages go stale; when it becomes usable, waiting runs go now.
     """
-    last: dict | None = None
+    last: EngineReport | None = None
     try:
         while True:
             try:
                 engine = engine_report(settings.PATTERNS_DIR / "bases.yaml")
-                ServiceBeat.beat(name, ServiceBeat.Role.WORKER, pid=os.getpid(), engine=engine)
-                if last is None or engine["problem"] != last["problem"]:
+                ServiceBeat.beat(name, ServiceBeat.Role.WORKER, pid=os.getpid(), engine=to_json(engine))
+                if last is None or engine.problem != last.problem:
                     page_cache.bump_generation()
-                if last is not None and engine["ok"] and not last["ok"]:
+                if last is not None and engine.ok and not last.ok:
                     from worker.tasks import wake_waiting_verifications
 
                     wake_waiting_verifications(due_only=False)

@@ -6,10 +6,7 @@ from dataclasses import dataclass
 import docker
 from docker.errors import APIError, NotFound
 
-OWNER_LABEL = "catalog.owner"
-INSTANCE_LABEL = "catalog.instance"
-VERIFICATION_LABEL = "catalog.verification"
-ATTEMPT_LABEL = "catalog.attempt"
+from worker.contract.labels import ATTEMPT, INSTANCE, OWNER, VERIFICATION
 
 
 @dataclass(frozen=True)
@@ -26,14 +23,14 @@ class ReapReport:
 
 def owner_of(labels: dict) -> tuple[int, int] | None:
     try:
-        return int(labels[VERIFICATION_LABEL]), int(labels[ATTEMPT_LABEL])
+        return int(labels[VERIFICATION]), int(labels[ATTEMPT])
     except (KeyError, ValueError):
         return None
 
 
 def verification_of(labels: dict) -> int | None:
     try:
-        return int(labels[VERIFICATION_LABEL])
+        return int(labels[VERIFICATION])
     except (KeyError, ValueError):
         return None
 
@@ -54,7 +51,7 @@ def reap(
     another catalog on the same engine included, can be removed.
     """
     live = set(live_attempts)
-    selector = {"label": [f"{OWNER_LABEL}={owner}", f"{INSTANCE_LABEL}={instance}"]}
+    selector = {"label": [f"{OWNER}={owner}", f"{INSTANCE}={instance}"]}
     counts = {"containers": 0, "volumes": 0, "networks": 0, "images": 0}
     live_verifications = {pk for pk, _ in live}
     for container in client.containers.list(all=True, filters=selector):
@@ -80,7 +77,7 @@ def _container_is_live(labels: dict, live: set, live_verifications: set) -> bool
     labels come from the run's base copy: the verification without the attempt. Such a container
     lives for one step and belongs to whichever attempt of that verification is live.
     """
-    if ATTEMPT_LABEL in labels:
+    if ATTEMPT in labels:
         return owner_of(labels) in live
     return verification_of(labels) in live_verifications
 

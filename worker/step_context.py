@@ -15,6 +15,7 @@ import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 
 from worker.build_context import Files, context_tar, touched
+from worker.contract.labels import ATTEMPT, BASE_COPY, INSTANCE, RUN, RUN_ONLY, VERIFICATION
 from worker.contract.results import BuildResult, Check, ImageFacts
 from worker.engine import engine_errors, label_filters
 from worker.expectations import evaluate
@@ -24,9 +25,6 @@ from worker.scenario import Scenario, Step
 from worker.step_output import ContainerOutput
 
 HELPER_IMAGE = "busybox:1.35"  # probes, volume filling and file checks; provisioned like any base
-RUN_LABEL = "catalog.run"
-BASE_COPY_LABEL = "catalog.base-copy"  # the run a base copy belongs to; its images inherit it
-RUN_ONLY_LABELS = ("catalog.attempt", "catalog.example")  # on containers, volumes, networks; not images
 NEVER_STARTED = ["catalog-never-started"]  # the command of containers that are only created
 RETRY_INTERVAL = 0.5
 _TAG_PART = re.compile(r"^[0-9a-z]+$")
@@ -78,11 +76,11 @@ class RunContext:
         self.files = dict(files)
         self.token = uuid.uuid4().hex[:10]
         # The run label lets the cleanup find what a half-finished call created but never returned.
-        self.labels = {**labels, RUN_LABEL: self.token}
+        self.labels = {**labels, RUN: self.token}
         # Images outlive the run (the caller removes them by its own labels), and the classic
         # builder turns every build label into one more step (~75 ms each): images carry only
         # what finds them again, not the attempt or the example's name.
-        self.image_labels = {key: value for key, value in labels.items() if key not in RUN_ONLY_LABELS}
+        self.image_labels = {key: value for key, value in labels.items() if key not in RUN_ONLY}
         self.deadline, self.emit, self.nocache = deadline, emit, nocache
         self.base_cache = base_cache  # where base configs are kept between runs (worker/run_bases.py)
         self.base_copies: dict[str, str] = {}  # base ref -> the tag of this run's private copy
@@ -98,8 +96,8 @@ class RunContext:
         self._context: bytes | None = None
         self._helper_image = ""
         self._serial = itertools.count(1)
-        verification, attempt = labels.get("catalog.verification", ""), labels.get("catalog.attempt", "")
-        instance = labels.get("catalog.instance", "")
+        verification, attempt = labels.get(VERIFICATION, ""), labels.get(ATTEMPT, "")
+        instance = labels.get(INSTANCE, "")
         if _TAG_PART.match(verification) and _TAG_PART.match(attempt):
             # The instance keeps tags of two catalogs sharing an engine apart.
             prefix = f"{instance}-" if _TAG_PART.match(instance) else ""
@@ -134,7 +132,7 @@ class RunContext:
         """The tag of this run's private copy of a base image, made on first use (worker/run_bases.py)."""
         if ref not in self.base_copies:
             tag = f"{self.repository}:base-{len(self.base_copies) + 1}"
-            labels = {**self.image_labels, BASE_COPY_LABEL: self.token}
+            labels = {**self.image_labels, BASE_COPY: self.token}
             try:
                 copy_base(self.client, ref, tag, labels, self.base_cache)
             except BaseCopyError as error:
@@ -142,14 +140,19 @@ class RunContext:
             self.base_copies[ref] = tag
             return tag
         tag = self.base_copies[ref]
-        try:
-            with engine_errors():
-                self.client.images.get(tag)
-        except ImageNotFound as error:
+        if not self.has_image(tag):
             raise StepFailure(
                 "INFRA", f"this run's copy of {ref} disappeared from the engine (removed from outside?)"
-            ) from error
+            )
         return tag
+
+    def has_image(self, ref: str) -> bool:
+        try:
+            with engine_errors():
+                self.client.images.get(ref)
+        except ImageNotFound:
+            return False
+        return True
 
     def helper_image(self) -> str:
         """The ID of the helper image; a missing one is the machine's fault, never the example's."""
@@ -187,7 +190,7 @@ class RunContext:
         Returns what could not be removed; never raises, since it runs in a `finally`.
         """
         problems: list[str] = []
-        selector = label_filters({RUN_LABEL: self.token})
+        selector = label_filters({RUN: self.token})
         listings = {  # in this order: containers hold the networks and volumes
             "container": lambda: self.client.containers.list(all=True, filters=selector),
             "network": lambda: self.client.networks.list(filters=selector),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from docker.errors import ImageNotFound
-
 from worker.build_context import Dockerfile, context_tar, labelled_build, parse_dockerfile
 from worker.builder import build_image
 from worker.contract.results import BuildResult, ImageFacts
@@ -31,12 +29,9 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
     spec = spec_of(ctx, name)
     refs = dockerfile_of(ctx, spec).external_refs(spec.build_args)
     for ref in refs:
-        try:
-            with engine_errors():
-                ctx.client.images.get(ref)
-        except ImageNotFound as error:
+        if not ctx.has_image(ref):
             # Without a local base the builder would try a registry; the worker never pulls.
-            raise StepFailure("INFRA", f"base image {ref} (image {name}) is not on this engine") from error
+            raise StepFailure("INFRA", f"base image {ref} (image {name}) is not on this engine")
     # Built FROM the run's private copies, so the first build is cold whatever the engine built before.
     copies = {ref: ctx.base_copy(ref) for ref in refs}
     ctx.emit(f"build {name} from {spec.dockerfile}")
@@ -60,7 +55,7 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
         )
     except ValueError as error:  # a target or build argument that is not plain text
         raise StepFailure("POLICY_REJECTED", f"image {name}: {error}") from error
-    vanished = [ref for ref, tag in copies.items() if not result.ok and not image_present(ctx, tag)]
+    vanished = [ref for ref, tag in copies.items() if not result.ok and not ctx.has_image(tag)]
     if vanished:  # removed from outside after the check above: the builder then tried a registry
         detail = f"image {name}: this run's copy of {vanished[0]} disappeared: {result.error}"
         raise StepFailure("INFRA", detail)
@@ -73,15 +68,6 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
         f"build {name}: {state} in {result.duration:.1f} s, {cached}/{len(result.steps)} steps from cache"
     )
     return result
-
-
-def image_present(ctx: RunContext, tag: str) -> bool:
-    try:
-        with engine_errors():
-            ctx.client.images.get(tag)
-    except ImageNotFound:
-        return False
-    return True
 
 
 def failure_detail(result: BuildResult) -> str:

@@ -18,6 +18,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from catalog import page_cache
 from catalog.models import Example, ImageLayers, ServiceBeat, Verification
 from worker.builder import try_remove_images
+from worker.contract import labels
 from worker.contract.report import VerificationReport
 from worker.disk_space import ensure_free_space
 from worker.engine import EngineUnavailable, connect
@@ -69,11 +70,11 @@ def execute(client, verification_id: int, attempt: int) -> str:
     verification = Verification.objects.select_related("example").get(pk=verification_id)
     example = verification.example
     files = example.context_files()
-    labels = {
+    run_labels = {
         **instance_labels(),
-        "catalog.verification": str(verification_id),
-        "catalog.attempt": str(attempt),
-        "catalog.example": str(example),
+        labels.VERIFICATION: str(verification_id),
+        labels.ATTEMPT: str(attempt),
+        labels.EXAMPLE: str(example),
         **settings.VERIFY_EXTRA_LABELS,
     }
     scenario = Scenario.from_dict(example.scenario)
@@ -86,7 +87,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
             client,
             scenario,
             files,
-            labels,
+            run_labels,
             trust=verification.trust,
             allow_host_access=settings.VERIFY_ALLOW_HOST_ACCESS,
             on_event=progress.add,
@@ -100,7 +101,7 @@ def execute(client, verification_id: int, attempt: int) -> str:
     # The result holds the images' facts and layers; the images themselves would only feed the
     # next verification's build cache, and "proven today" means built today, not taken from it.
     # They go before the row says finished, so that a finished verification has left nothing.
-    left = try_remove_images(client, {"catalog.verification": str(verification_id), **instance_labels()})
+    left = try_remove_images(client, {labels.VERIFICATION: str(verification_id), **instance_labels()})
     if left:
         log.warning("verification %s: %s", verification_id, left)
     if result.outcome not in (Verification.State.PASSED, Verification.State.FAILED):
@@ -160,7 +161,7 @@ def record_result(verification_id: int, attempt: int, layer_details: dict, **fie
 
 def instance_labels() -> dict[str, str]:
     """What marks the Docker objects of this catalog's worker (reaper and clean-up select by it)."""
-    return {"catalog.owner": "worker", "catalog.instance": settings.CATALOG_INSTANCE}
+    return {labels.OWNER: "worker", labels.INSTANCE: settings.CATALOG_INSTANCE}
 
 
 def record_timeout(verification_id: int, attempt: int, duration: float) -> str:

@@ -15,6 +15,7 @@ from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
 from worker.build_context import context_files
 from worker.builder import try_remove_images
+from worker.contract import labels as label
 from worker.engine import EngineUnavailable, connect
 from worker.quantities import format_size
 from worker.runner import run_scenario
@@ -53,9 +54,9 @@ class Command(BaseCommand):
             raise CommandError("\n".join(str(error) for error in errors) or f"{folder}: not loadable")
         files = context_files(example.files)
         labels = {
-            "catalog.owner": "try",
-            "catalog.instance": settings.CATALOG_INSTANCE,
-            "catalog.verification": f"try-{uuid.uuid4().hex[:12]}",
+            label.OWNER: "try",
+            label.INSTANCE: settings.CATALOG_INSTANCE,
+            label.VERIFICATION: f"try-{uuid.uuid4().hex[:12]}",
         }
         echo = None if quiet else (lambda line: self.stdout.write(f"  | {line}"))
         self.stdout.write(f"== {folder.relative_to(root)}")
