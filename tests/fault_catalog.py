@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg
 
 from catalog.management.commands.runsite import site_command
+from catalog.verification import ACTIVE_STATES
 from tests import factories
 from tests.conftest import RUN_ID
 from tests.fault_rig import PrivateEngine, PrivatePostgres, PrivateRedis, free_port, wait_for
@@ -28,8 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 BASE = "busybox:1.35"
 LEASE_SECONDS = 6
 MIN_FREE_MB = 400
-FINAL = ("passed", "failed", "error", "cancelled")
-ACTIVE = ("queued", "running", "waiting")
+# The product's own list: a row just claimed is "building", and a settle check that forgot it
+# once called a round settled while a verification was still under way.
+ACTIVE = tuple(state.value for state in ACTIVE_STATES)
 # Written by worker/tasks.py when an attempt's scenario ran to its end (before its result is recorded).
 RAN_TO_END = re.compile(r"verification (\d+) attempt (\d+) ran to its end")
 

@@ -149,7 +149,8 @@ def remove_worker_objects_for(catalog: FaultCatalog, seconds: float) -> int:
             doomed = [
                 *(
                     lambda c=c: c.remove(force=True, v=True)
-                    for c in client.containers.list(all=True, filters=selector)
+                    # sparse: no inspect per container, which fails for one removed meanwhile
+                    for c in client.containers.list(all=True, filters=selector, sparse=True)
                 ),
                 *(n.remove for n in client.networks.list(filters=selector)),
                 *(v.remove for v in client.volumes.list(filters=selector)),
