@@ -196,6 +196,8 @@ def collect_insights(ctx: RunContext) -> None:
         if facts is None:
             continue
         ctx.emit(f"analysing image {spec.name}: its layers and its Dockerfile's lint")
+        # Also in the worker's own log, at once: the run's log reaches the database a second later.
+        log.info("analysing image %s (%s)", spec.name, facts.id)
         began = time.monotonic()
         summary, full = image_insight(
             ctx.client,
@@ -206,6 +208,7 @@ def collect_insights(ctx: RunContext) -> None:
             trailing_labels=1 if ctx.image_labels else 0,  # one LABEL step: build_context.labelled_build
         )
         ctx.insights[spec.name], ctx.layer_details[spec.name] = summary, full
+        log.info("analysed image %s (%s)", spec.name, facts.id)
         reclaimable = summary.get("reclaimable_bytes")
         found = len((summary.get("lint") or {}).get("findings") or ())
         ctx.emit(
