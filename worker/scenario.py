@@ -63,6 +63,21 @@ class Step:
     expect: dict = field(default_factory=dict)
     side: str = ""  # "before" (the anti-pattern), "after" (its fix), or "" (neither, or no sides)
 
+    # What the site reads of a step; "" when the action has no such parameter.
+    @property
+    def image(self) -> str:
+        return str(self.params.get("image", ""))
+
+    @property
+    def container(self) -> str:
+        """The container the step acts on (exec, stop, wait, logs...)."""
+        return str(self.params.get("container", ""))
+
+    @property
+    def container_name(self) -> str:
+        """The name a run step gives the container it starts."""
+        return str(self.params.get("name", "")) if self.action == "run" else ""
+
 
 @dataclass(frozen=True)
 class Comparison:
