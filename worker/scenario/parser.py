@@ -8,12 +8,20 @@ runner reads it back with ``Scenario.from_dict``.
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, field
+from worker.scenario.actions import ACTIONS, COMPARE_EXPECT
+from worker.scenario.declared import Declared
+from worker.scenario.kinds import HOST_ACCESS, Checker
+from worker.scenario.model import (
+    DEFAULT_TIMEOUT,
+    Command,
+    Comparison,
+    ImageSpec,
+    Scenario,
+    ScenarioError,
+    Step,
+    VolumeSpec,
+)
 
-from worker.scenario_fields import ACTIONS, COMPARE_EXPECT, HOST_ACCESS, Checker
-
-NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 TOP_LEVEL = {
     "title",
     "summary",
@@ -30,117 +38,6 @@ IMAGE_KEYS = {"dockerfile", "target", "build_args"}
 # An anti-pattern's example runs the mistake and then its fix. A step that names a side starts it;
 # the steps after it belong to the same side until another one is named.
 SIDES = ("before", "after")
-DEFAULT_TIMEOUT = 300.0
-
-
-class ScenarioError(ValueError):
-    """One problem in an example.yaml, with the path of the field at fault."""
-
-    def __init__(self, field_path: str, message: str):
-        super().__init__(f"{field_path}: {message}" if field_path else message)
-        self.field = field_path
-        self.message = message
-
-
-@dataclass(frozen=True)
-class ImageSpec:
-    name: str
-    dockerfile: str
-    target: str | None = None
-    build_args: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class VolumeSpec:
-    name: str
-    files: dict[str, str] = field(default_factory=dict)  # path in volume -> example file
-
-
-@dataclass(frozen=True)
-class Step:
-    action: str
-    params: dict
-    expect: dict = field(default_factory=dict)
-    side: str = ""  # "before" (the anti-pattern), "after" (its fix), or "" (neither, or no sides)
-
-    # What the site reads of a step; "" when the action has no such parameter.
-    @property
-    def image(self) -> str:
-        return str(self.params.get("image", ""))
-
-    @property
-    def container(self) -> str:
-        """The container the step acts on (exec, stop, wait, logs...)."""
-        return str(self.params.get("container", ""))
-
-    @property
-    def container_name(self) -> str:
-        """The name a run step gives the container it starts."""
-        return str(self.params.get("name", "")) if self.action == "run" else ""
-
-
-@dataclass(frozen=True)
-class Comparison:
-    images: tuple[str, str]
-    expect: dict
-
-
-@dataclass(frozen=True)
-class Command:
-    title: str
-    run: str
-
-
-@dataclass(frozen=True)
-class Scenario:
-    title: str
-    summary: str
-    images: tuple[ImageSpec, ...]
-    steps: tuple[Step, ...]
-    volumes: tuple[VolumeSpec, ...] = ()
-    networks: tuple[str, ...] = ()
-    compare: tuple[Comparison, ...] = ()
-    host_access: tuple[str, ...] = ()
-    commands: tuple[Command, ...] = ()
-    timeout: float = DEFAULT_TIMEOUT
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        for step in data["steps"]:
-            # Left out when unset, so that a stored scenario (and the content hash that decides
-            # whether an example is verified again) stays as it was before steps had sides.
-            if not step["side"]:
-                del step["side"]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Scenario:
-        return cls(
-            title=data["title"],
-            summary=data["summary"],
-            images=tuple(ImageSpec(**image) for image in data["images"]),
-            steps=tuple(Step(**step) for step in data["steps"]),
-            volumes=tuple(VolumeSpec(**volume) for volume in data.get("volumes", ())),
-            networks=tuple(data.get("networks", ())),
-            compare=tuple(
-                Comparison(images=tuple(c["images"]), expect=c["expect"]) for c in data.get("compare", ())
-            ),
-            host_access=tuple(data.get("host_access", ())),
-            commands=tuple(Command(**command) for command in data.get("commands", ())),
-            timeout=data.get("timeout", DEFAULT_TIMEOUT),
-        )
-
-    @property
-    def expectation_count(self) -> int:
-        """How many checks the scenario makes, steps and comparisons together."""
-        return sum(len(step.expect) for step in self.steps) + sum(
-            len(comparison.expect) for comparison in self.compare
-        )
-
-    @property
-    def proving_expectation_count(self) -> int:
-        """Checks that say something about the pattern; `succeeds` only says that a build worked."""
-        return self.expectation_count - sum("succeeds" in step.expect for step in self.steps)
 
 
 def parse_scenario(raw: object, files: set[str]) -> tuple[Scenario | None, list[ScenarioError]]:
@@ -155,18 +52,7 @@ def parse_scenario(raw: object, files: set[str]) -> tuple[Scenario | None, list[
     return scenario, []
 
 
-class _Parser:
-    def __init__(self, files: set[str]):
-        self.files = files
-        self.errors: list[ScenarioError] = []
-        self.images: set[str] = set()
-        self.volumes: set[str] = set()
-        self.networks: set[str] = set()
-        self.containers: set[str] = set()
-
-    def error(self, path: str, message: str) -> None:
-        self.errors.append(ScenarioError(path, message))
-
+class _Parser(Declared):
     def parse(self, raw: object) -> Scenario | None:
         if not isinstance(raw, dict):
             self.error("", "the file must hold a mapping with title, summary, images and steps")
@@ -206,12 +92,6 @@ class _Parser:
             self.error(path, "required text is missing")
             return ""
         return value.strip()
-
-    def name(self, value: object, path: str) -> bool:
-        if not isinstance(value, str) or not NAME.match(value):
-            self.error(path, "expected a name of lower-case letters, digits, '-' or '_'")
-            return False
-        return True
 
     def parse_images(self, raw: object) -> tuple[ImageSpec, ...]:
         if not isinstance(raw, dict) or not raw:

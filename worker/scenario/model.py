@@ -1,0 +1,117 @@
+"""A checked example.yaml as plain data: the sync stores it as JSON, the runner reads it back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+DEFAULT_TIMEOUT = 300.0
+
+
+class ScenarioError(ValueError):
+    """One problem in an example.yaml, with the path of the field at fault."""
+
+    def __init__(self, field_path: str, message: str):
+        super().__init__(f"{field_path}: {message}" if field_path else message)
+        self.field = field_path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    dockerfile: str
+    target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VolumeSpec:
+    name: str
+    files: dict[str, str] = field(default_factory=dict)  # path in volume -> example file
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    params: dict
+    expect: dict = field(default_factory=dict)
+    side: str = ""  # "before" (the anti-pattern), "after" (its fix), or "" (neither, or no sides)
+
+    # What the site reads of a step; "" when the action has no such parameter.
+    @property
+    def image(self) -> str:
+        return str(self.params.get("image", ""))
+
+    @property
+    def container(self) -> str:
+        """The container the step acts on (exec, stop, wait, logs...)."""
+        return str(self.params.get("container", ""))
+
+    @property
+    def container_name(self) -> str:
+        """The name a run step gives the container it starts."""
+        return str(self.params.get("name", "")) if self.action == "run" else ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    images: tuple[str, str]
+    expect: dict
+
+
+@dataclass(frozen=True)
+class Command:
+    title: str
+    run: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    title: str
+    summary: str
+    images: tuple[ImageSpec, ...]
+    steps: tuple[Step, ...]
+    volumes: tuple[VolumeSpec, ...] = ()
+    networks: tuple[str, ...] = ()
+    compare: tuple[Comparison, ...] = ()
+    host_access: tuple[str, ...] = ()
+    commands: tuple[Command, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for step in data["steps"]:
+            # Left out when unset, so that a stored scenario (and the content hash that decides
+            # whether an example is verified again) stays as it was before steps had sides.
+            if not step["side"]:
+                del step["side"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Scenario:
+        return cls(
+            title=data["title"],
+            summary=data["summary"],
+            images=tuple(ImageSpec(**image) for image in data["images"]),
+            steps=tuple(Step(**step) for step in data["steps"]),
+            volumes=tuple(VolumeSpec(**volume) for volume in data.get("volumes", ())),
+            networks=tuple(data.get("networks", ())),
+            compare=tuple(
+                Comparison(images=tuple(c["images"]), expect=c["expect"]) for c in data.get("compare", ())
+            ),
+            host_access=tuple(data.get("host_access", ())),
+            commands=tuple(Command(**command) for command in data.get("commands", ())),
+            timeout=data.get("timeout", DEFAULT_TIMEOUT),
+        )
+
+    @property
+    def expectation_count(self) -> int:
+        """How many checks the scenario makes, steps and comparisons together."""
+        return sum(len(step.expect) for step in self.steps) + sum(
+            len(comparison.expect) for comparison in self.compare
+        )
+
+    @property
+    def proving_expectation_count(self) -> int:
+        """Checks that say something about the pattern; `succeeds` only says that a build worked."""
+        return self.expectation_count - sum("succeeds" in step.expect for step in self.steps)
