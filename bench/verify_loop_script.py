@@ -15,10 +15,14 @@ from worker.build_context import context_tar, parse_dockerfile, touched
 from worker.builder import BUILD_CPU_SHARES, BUILD_MEMORY
 from worker.policy import MIB, TMPFS_OPTIONS, run_policy
 from worker.scenario import ImageSpec, Step
-from worker.step_context import HELPER_IMAGE, NEVER_STARTED, RETRY_INTERVAL
-from worker.step_inspect import EXEC_SECONDS, HEALTH_SECONDS, PS_ARGUMENTS
-from worker.step_probe import PROBE_SECONDS, probe_command
-from worker.step_run import RUN_SECONDS, STOP_SECONDS, WAIT_SECONDS
+from worker.steps.context import HELPER_IMAGE, NEVER_STARTED, RETRY_INTERVAL
+from worker.steps.exec_command import EXEC_SECONDS
+from worker.steps.health import HEALTH_SECONDS
+from worker.steps.probe import PROBE_SECONDS, probe_command
+from worker.steps.processes import PS_ARGUMENTS
+from worker.steps.run import RUN_SECONDS
+from worker.steps.stop import STOP_SECONDS
+from worker.steps.wait import WAIT_SECONDS
 
 RUN_LABEL = "catalog.bench.run"  # one loop script's objects, as the worker's catalog.run label
 POLICY = run_policy("curated")  # the catalog's own examples are curated

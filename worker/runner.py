@@ -21,9 +21,11 @@ from worker.policy import RunPolicy, check_context, check_dockerfile, run_policy
 from worker.quantities import format_size
 from worker.results import CappedLog, capped_text
 from worker.scenario import Scenario
-from worker.step_context import RunContext, StepFailure, StepOutcome
-from worker.step_images import compare, facts_of, image_id
-from worker.steps import describe, execute_step, failed
+from worker.steps.compare import compare
+from worker.steps.context import RunContext, StepFailure, StepOutcome
+from worker.steps.dispatch import execute_step, failed
+from worker.steps.images import facts_of, image_id
+from worker.steps.registry import describe
 
 log = logging.getLogger(__name__)
 

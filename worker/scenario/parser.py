@@ -8,8 +8,8 @@ runner reads it back with ``Scenario.from_dict``.
 
 from __future__ import annotations
 
-from worker.scenario.actions import ACTIONS, COMPARE_EXPECT
 from worker.scenario.declared import Declared
+from worker.scenario.fields import Fields
 from worker.scenario.kinds import HOST_ACCESS, Checker
 from worker.scenario.model import (
     DEFAULT_TIMEOUT,
@@ -21,6 +21,8 @@ from worker.scenario.model import (
     Step,
     VolumeSpec,
 )
+from worker.steps.action import Problem
+from worker.steps.registry import ACTIONS, COMPARISON
 
 TOP_LEVEL = {
     "title",
@@ -38,6 +40,10 @@ IMAGE_KEYS = {"dockerfile", "target", "build_args"}
 # An anti-pattern's example runs the mistake and then its fix. A step that names a side starts it;
 # the steps after it belong to the same side until another one is named.
 SIDES = ("before", "after")
+# Each action's schema as its unit declares it (worker/steps/); building them checks every kind exists.
+PARAMS = {name: Fields(action.params, action.required) for name, action in ACTIONS.items()}
+EXPECT = {name: Fields(action.expect_kinds) for name, action in ACTIONS.items()}
+COMPARE_EXPECT = Fields({name: expectation.kind for name, expectation in COMPARISON.items()})
 
 
 def parse_scenario(raw: object, files: set[str]) -> tuple[Scenario | None, list[ScenarioError]]:
@@ -193,14 +199,30 @@ class _Parser(Declared):
             self.error(path, f"expected exactly one action among {', '.join(sorted(ACTIONS))}")
             return None
         action = ACTIONS[actions[0]]
-        params = action.check_params(self, item[action.name], f"{path}.{action.name}")
-        expect = action.check_expect(self, item.get("expect", {}), f"{path}.expect")
+        params = self.parse_params(action.name, item[action.name], f"{path}.{action.name}")
+        expect = EXPECT[action.name].check(self, item.get("expect", {}), f"{path}.expect")
         if params is None or expect is None:
             return None
-        if params.get("detach") and expect:
-            self.error(f"{path}.expect", "a detached run has no result yet; check it with a later step")
+        if self.report(f"{path}.expect", action.check_expect(params, expect)):
             return None
         return Step(action=action.name, params=params, expect=expect)
+
+    def parse_params(self, name: str, raw: object, path: str) -> dict | None:
+        action = ACTIONS[name]
+        if action.shorthand and isinstance(raw, str):
+            raw = {action.shorthand: raw}
+        params = PARAMS[name].check(self, raw, path)
+        if params:
+            self.report(path, action.check_params(params))
+            # A container a step names can be referred to by the steps after it.
+            named = [key for key, kind in action.params.items() if kind == "new_container" and key in params]
+            self.containers.update(params[key] for key in named)
+        return params
+
+    def report(self, path: str, problems: list[Problem]) -> bool:
+        for field, message in problems:
+            self.error(f"{path}.{field}" if field else path, message)
+        return bool(problems)
 
     def parse_compare(self, raw: object) -> tuple[Comparison, ...]:
         if not isinstance(raw, list):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import requests
 from docker.errors import APIError
@@ -19,9 +21,13 @@ from docker.types import LogConfig
 
 from worker.engine import engine_errors, is_read_timeout
 from worker.results import CappedLog
-from worker.scenario import Step
-from worker.step_context import ContainerHandle, RunContext, StepFailure, StepOutcome, retry_until
-from worker.step_run import engine_duration
+from worker.steps.action import StepAction
+from worker.steps.context import ContainerHandle, RunContext, StepFailure, StepOutcome, retry_until
+from worker.steps.exits import engine_duration
+from worker.steps.judges import DURATION_MAX, Expectation, contains, equals, matches, not_contains
+
+if TYPE_CHECKING:
+    from worker.scenario.model import Step
 
 PROBE_SECONDS = 10.0
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$")
@@ -42,6 +48,7 @@ def probe_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
         step,
         lambda: probe_once(ctx, target, port, path, timeout),
         step.params.get("retry_for", 0.0),
+        EXPECT,
     )
     if observed["error"]:
         checks = tuple(
@@ -131,3 +138,30 @@ def split_answer(answer: bytes) -> tuple[bytes, bytes]:
 
 def _failed(error: str) -> dict:
     return {"status": None, "body": "", "duration": None, "error": error}
+
+
+def describe(params: Mapping) -> str:
+    return f"probe {params['container']} port {params['port']}{params.get('path', '/')}"
+
+
+EXPECT = {
+    "status": Expectation("integer", equals("status")),
+    "body_contains": Expectation("texts", contains("body")),
+    "body_not_contains": Expectation("texts", not_contains("body")),
+    "body_matches": Expectation("regex", matches("body")),
+    "duration_max": DURATION_MAX,
+}
+ACTION = StepAction(
+    name="probe",
+    params={
+        "container": "container",
+        "port": "integer",
+        "path": "text",
+        "timeout": "duration",
+        "retry_for": "duration",
+    },
+    required=frozenset({"container", "port"}),
+    expect=EXPECT,
+    describe=describe,
+    handler=probe_step,
+)

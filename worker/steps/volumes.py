@@ -1,11 +1,10 @@
-"""Named volumes and networks a scenario declares, created labelled on first use, and the write step."""
+"""Named volumes and networks a scenario declares, created labelled on first use, and files put in volumes."""
 
 from __future__ import annotations
 
 from worker.build_context import Files, context_tar, safe_path
 from worker.engine import engine_errors
-from worker.scenario import Step
-from worker.step_context import NEVER_STARTED, RunContext, StepFailure, StepOutcome
+from worker.steps.context import NEVER_STARTED, RunContext, StepFailure
 
 VOLUME_MOUNT = "/volume"
 
@@ -71,9 +70,3 @@ def network(ctx: RunContext, name: str) -> str:
             ctx.client.networks.create(engine_name, driver="bridge", internal=True, labels=ctx.labels)
         ctx.networks[name] = engine_name
     return ctx.networks[name]
-
-
-def write_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
-    content = step.params["content"].encode()
-    put_files(ctx, volume(ctx, step.params["volume"]), {step.params["path"]: (content, False)})
-    return StepOutcome(summary=f"wrote {len(content)} bytes to {step.params['volume']}:{step.params['path']}")

@@ -1,17 +1,18 @@
-"""Steps about images: build, rebuild after touching a file, inspect one image, compare two."""
+"""A run's images: built when a step first needs one, from the run's copies of the bases; their facts."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from worker.build_context import Dockerfile, context_tar, labelled_build, parse_dockerfile
 from worker.builder import build_image
 from worker.contract.results import BuildResult, ImageFacts
-from worker.engine import engine_errors
-from worker.expectations import evaluate
 from worker.image_facts import collect_image_facts
 from worker.image_ids import short_id
-from worker.quantities import format_size
-from worker.scenario import Comparison, ImageSpec, Step
-from worker.step_context import NEVER_STARTED, RunContext, StepFailure, StepOutcome
+from worker.steps.context import RunContext, StepFailure
+
+if TYPE_CHECKING:
+    from worker.scenario.model import ImageSpec
 
 BUILD_SECONDS = 600  # a build's own deadline; the scenario's timeout usually ends it sooner
 
@@ -93,62 +94,3 @@ def facts_of(ctx: RunContext, name: str) -> ImageFacts:
             ctx.client, name, identifier, tag=ctx.builds[name].tag, base_ref=base
         )
     return ctx.facts[name]
-
-
-def build_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
-    if step.action == "rebuild":
-        ctx.touch(step.params["touch"])
-    result = build_now(ctx, step.params["image"])
-    observed = {"build": result, "duration": result.duration, "output": result.log}
-    checks = tuple(evaluate(index, step.action, step.expect, observed))
-    reason = detail = ""
-    # An example may show a build that fails; running out of time or output is never the point.
-    expected_failure = step.expect.get("succeeds") is False and result.reason in (
-        "BUILD_FAILED",
-        "INVALID_DOCKERFILE",
-    )
-    if not result.ok and not expected_failure:
-        reason, detail = result.reason, failure_detail(result)
-    cached = sum(s.cached for s in result.steps)
-    summary = f"{'built' if result.ok else 'failed'}, {cached}/{len(result.steps)} steps from cache"
-    return StepOutcome(checks, reason, detail, summary)
-
-
-def image_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
-    facts = facts_of(ctx, step.params["image"])
-    paths = [*step.expect.get("files_present", []), *step.expect.get("files_absent", [])]
-    observed = {"image": facts, "files": files_present(ctx, facts.id, paths) if paths else {}}
-    checks = tuple(evaluate(index, "image", step.expect, observed))
-    return StepOutcome(checks, summary=f"{format_size(facts.size)}, {facts.layers} layers")
-
-
-def files_present(ctx: RunContext, image: str, paths: list[str]) -> dict[str, bool]:
-    """Which paths exist in the image, asked of a created, never started container (no shell needed)."""
-    api = ctx.client.api
-    with engine_errors():
-        container = api.create_container(
-            image,
-            command=NEVER_STARTED,
-            labels=ctx.labels,
-            network_disabled=True,
-            name=ctx.helper_name("files"),
-        )["Id"]
-        try:
-            found = {}
-            url = api._url("/containers/{0}/archive", container)
-            for path in paths:
-                # HEAD only stats the path: no archive of a large directory is streamed.
-                response = api.head(url, params={"path": path})
-                if response.status_code not in (200, 404):
-                    api._raise_for_status(response)
-                found[path] = response.status_code == 200
-            return found
-        finally:
-            api.remove_container(container, force=True, v=True)
-
-
-def compare(ctx: RunContext, index: int, comparison: Comparison) -> StepOutcome:
-    first, second = (facts_of(ctx, name) for name in comparison.images)
-    checks = tuple(evaluate(index, "compare", comparison.expect, {"a": first, "b": second}))
-    summary = f"{first.name} {format_size(first.size)} vs {second.name} {format_size(second.size)}"
-    return StepOutcome(checks, summary=summary)

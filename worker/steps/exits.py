@@ -1,54 +1,35 @@
-"""Steps that start and end containers: run, wait and stop.
-
-Never `containers.run()`: it pulls when an image is missing. Containers are
-created from the ID of an image this run built, attached, then started.
-"""
+"""How a container's run ended (exit code, OOM kill, duration, output), for the run, wait and stop steps."""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import math
 import re
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import requests
 from docker.errors import APIError
 
 from worker.engine import engine_errors, is_read_timeout
-from worker.expectations import evaluate, seconds
-from worker.scenario import Step
-from worker.step_arguments import container_arguments
-from worker.step_context import ContainerHandle, RunContext, StepOutcome
-from worker.step_images import image_id
-from worker.step_output import ContainerOutput
+from worker.steps.context import ContainerHandle, RunContext, StepOutcome
+from worker.steps.judges import (
+    DURATION_MAX,
+    EXIT_CODE,
+    OUTPUT,
+    Expectation,
+    Expectations,
+    bound,
+    equals,
+    evaluate,
+    seconds,
+)
 
-RUN_SECONDS = 60.0
-WAIT_SECONDS = 60.0
-STOP_SECONDS = 10.0
+if TYPE_CHECKING:
+    from worker.scenario.model import Step
+
 OOM_EVENT_GRACE = 2.0  # seconds to wait for an OOM event that trails a 137 exit
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
-
-
-def start_container(ctx: RunContext, params: dict) -> ContainerHandle:
-    image = image_id(ctx, params["image"])
-    name = params.get("name", "")
-    with engine_errors():
-        arguments = container_arguments(ctx, params, image)
-        container = ctx.client.containers.create(
-            image,
-            name=ctx.engine_name(name) if name else ctx.helper_name("run"),
-            labels={**ctx.labels, "catalog.container": name or "(unnamed)"},
-            **arguments,
-        )
-        output = ContainerOutput(ctx.client, container.id)
-        ctx.outputs.append((name or container.short_id, output))
-        handle = ContainerHandle(name or container.short_id, container.id, output)
-        if name:
-            ctx.containers[name] = handle
-        ctx.client.api.start(container.id)
-    return handle
 
 
 def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float, *, stopped: bool = False) -> dict:
@@ -108,9 +89,9 @@ def _timestamp(text: str | None) -> float | None:
 
 
 def exit_outcome(
-    ctx: RunContext, index: int, step: Step, handle: ContainerHandle, observed: dict
+    index: int, step: Step, handle: ContainerHandle, observed: dict, expectations: Expectations
 ) -> StepOutcome:
-    checks = tuple(evaluate(index, step.action, step.expect, observed))
+    checks = tuple(evaluate(index, step.action, step.expect, observed, expectations))
     summary = f"exit {observed['exit_code']} after {seconds(observed['duration'])}"
     reason = detail = ""
     if observed["flooded"]:
@@ -122,29 +103,11 @@ def exit_outcome(
     return StepOutcome(checks, reason, detail, summary, observed["output"])
 
 
-def run_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
-    handle = start_container(ctx, step.params)
-    if step.params.get("detach"):
-        return StepOutcome(summary=f"started {handle.name} in the background")
-    observed = exit_state(ctx, handle, ctx.step_deadline(step.params.get("timeout", RUN_SECONDS)))
-    return exit_outcome(ctx, index, step, handle, observed)
-
-
-def wait_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
-    handle = ctx.containers[step.params["container"]]
-    observed = exit_state(ctx, handle, ctx.step_deadline(step.params.get("timeout", WAIT_SECONDS)))
-    return exit_outcome(ctx, index, step, handle, observed)
-
-
-def stop_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
-    """docker stop, timed: SIGTERM, then SIGKILL after the timeout (whole seconds, as the engine takes it)."""
-    handle = ctx.containers[step.params["container"]]
-    grace = max(0, math.ceil(step.params.get("timeout", STOP_SECONDS)))
-    started = time.monotonic()
-    with engine_errors():
-        ctx.client.api.stop(handle.id, timeout=grace)
-    took = time.monotonic() - started
-    # A stop that lasted its whole grace period ended in the engine's SIGKILL.
-    observed = {**exit_state(ctx, handle, ctx.step_deadline(30), stopped=took >= grace), "stop_seconds": took}
-    outcome = exit_outcome(ctx, index, step, handle, observed)
-    return dataclasses.replace(outcome, summary=f"stopped in {took:.2f} s, exit {observed['exit_code']}")
+# What a run or a wait step may expect of the container's end.
+EXIT: Expectations = {
+    "exit_code": EXIT_CODE,
+    "duration_max": DURATION_MAX,
+    "duration_min": Expectation("duration", bound("duration", at_most=False)),
+    "oom_killed": Expectation("boolean", equals("oom_killed")),
+    **OUTPUT,
+}

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docker
 from docker.errors import APIError, ImageNotFound, NotFound
@@ -18,11 +18,14 @@ from worker.build_context import Files, context_tar, touched
 from worker.contract.labels import ATTEMPT, BASE_COPY, INSTANCE, RUN, RUN_ONLY, VERIFICATION
 from worker.contract.results import BuildResult, Check, ImageFacts
 from worker.engine import engine_errors, label_filters
-from worker.expectations import evaluate
 from worker.policy import RunPolicy
 from worker.run_bases import BaseCopyError, copy_base
-from worker.scenario import Scenario, Step
-from worker.step_output import ContainerOutput
+from worker.steps.judges import Expectations, evaluate
+from worker.steps.output import ContainerOutput
+
+if TYPE_CHECKING:
+    # Types only: the scenario's parser reads the step registry, so the steps never import it.
+    from worker.scenario.model import Scenario, Step
 
 HELPER_IMAGE = "busybox:1.35"  # probes, volume filling and file checks; provisioned like any base
 NEVER_STARTED = ["catalog-never-started"]  # the command of containers that are only created
@@ -226,7 +229,12 @@ def _remove(kind: str, item: Any) -> None:
 
 
 def retry_until(
-    ctx: RunContext, index: int, step: Step, observe: Callable[[], dict], retry_for: float
+    ctx: RunContext,
+    index: int,
+    step: Step,
+    observe: Callable[[], dict],
+    retry_for: float,
+    expectations: Expectations,
 ) -> tuple[tuple[Check, ...], dict]:
     """Observe and judge, again and again until every check passes or retry_for runs out.
 
@@ -236,7 +244,7 @@ def retry_until(
     until = min(ctx.deadline, time.monotonic() + retry_for)
     while True:
         observed = observe()
-        checks = tuple(evaluate(index, step.action, step.expect, observed))
+        checks = tuple(evaluate(index, step.action, step.expect, observed, expectations))
         finished = all(check.passed for check in checks) or observed.get("final")
         if finished or time.monotonic() + RETRY_INTERVAL >= until:
             return checks, observed

@@ -11,8 +11,8 @@ import re
 import shlex
 
 from worker.policy import hardened_arguments, uncovered_volumes
-from worker.step_context import RunContext, StepFailure
-from worker.step_volumes import anonymous_volume, network, volume
+from worker.steps.context import RunContext, StepFailure
+from worker.steps.volumes import anonymous_volume, network, volume
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 SOCKET_LABELS_ENV = "CATALOG_LABELS"  # JSON object of the labels to put on anything made via the socket

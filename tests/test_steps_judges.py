@@ -3,7 +3,7 @@
 import pytest
 
 from worker.contract.results import BuildResult, BuildStepResult, ImageFacts
-from worker.expectations import evaluate
+from worker.steps.registry import evaluate
 
 
 def one(action, expect, observed):

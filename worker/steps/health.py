@@ -1,0 +1,55 @@
+"""The health step: wait for a container's HEALTHCHECK status and judge it."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING
+
+from worker.engine import engine_errors
+from worker.steps.action import StepAction, on_container
+from worker.steps.context import RunContext, StepOutcome
+from worker.steps.judges import Expectation, equals, evaluate
+
+if TYPE_CHECKING:
+    from worker.scenario.model import Step
+
+HEALTH_SECONDS = 60.0
+
+
+def health_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
+    """Poll the HEALTHCHECK status until it is the expected one, the container stops, or time runs out."""
+    handle = ctx.containers[step.params["container"]]
+    wanted = step.expect.get("health")
+    deadline = ctx.step_deadline(step.params.get("timeout", HEALTH_SECONDS))
+    while True:
+        with engine_errors():
+            state = ctx.client.api.inspect_container(handle.id)["State"]
+        health = state.get("Health") or {}
+        status = health.get("Status") or "none"
+        # No Health at all means the image has no HEALTHCHECK: waiting would change nothing.
+        done = not wanted or status == wanted or not health or not state.get("Running")
+        if done or time.monotonic() >= deadline:
+            break
+        time.sleep(0.25)
+    checks = evaluate(index, "health", step.expect, {"health": status}, EXPECT)
+    last = (health.get("Log") or [{}])[-1]
+    detail = (
+        f"last check exited {last.get('ExitCode')}: {str(last.get('Output', '')).strip()[:200]}"
+        if last
+        else ""
+    )
+    checks = [dataclasses.replace(check, detail=detail) for check in checks]
+    return StepOutcome(tuple(checks), summary=f"health {status}")
+
+
+EXPECT = {"health": Expectation("health", equals("health"))}
+ACTION = StepAction(
+    name="health",
+    params={"container": "container", "timeout": "duration"},
+    required=frozenset({"container"}),
+    expect=EXPECT,
+    describe=on_container("health"),
+    handler=health_step,
+    shorthand="container",
+)
