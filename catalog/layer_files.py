@@ -11,8 +11,11 @@ from django.views.decorators.http import require_GET
 from catalog.layer_report import CHANGE_LABELS
 from catalog.models import ImageLayers
 from catalog.page_cache import page_cached
+from worker.contract.analysis import ImageLayerDetails
+from worker.contract.codec import from_json
 from worker.layer_entries import normalise_path
 from worker.layer_results import change_tree
+from worker.layer_stack import Change
 from worker.quantities import format_size
 
 
@@ -20,18 +23,22 @@ from worker.quantities import format_size
 @page_cached
 def layer_files(request, pk: int, image: str, layer: int):
     stored = get_object_or_404(ImageLayers, verification_id=pk, image_name=image)
-    layers = stored.analysis.get("layers") or []
-    if not 0 <= layer < len(layers):
+    details = from_json(ImageLayerDetails, stored.analysis, f"ImageLayers {stored.pk}")
+    if not 0 <= layer < len(details.layers):
         raise Http404("no such layer")
+    shown = details.layers[layer]
     under = normalise_path(request.GET.get("under", "/")) or "/"
+    # change_tree is the engine's one rule for folding a change list into folders; it takes the
+    # engine's Change, whose fields the stored FileChange has by the same names.
+    changes = (Change(**vars(change)) for change in shown.changes)
     entries = [
         {
             **child,
-            "bytes_text": format_size(int(child["bytes"])),
+            "bytes_text": format_size(child["bytes"]),
             "label": CHANGE_LABELS.get(child["change"], ""),
             "url": f"{request.path}?under={child['path']}" if child["type"] == "dir" else "",
         }
-        for child in change_tree(layers[layer].get("changes") or (), under)
+        for child in change_tree(changes, under)
     ]
     if request.GET.get("format") == "json":
         return JsonResponse({"under": under, "entries": entries})
@@ -39,10 +46,10 @@ def layer_files(request, pk: int, image: str, layer: int):
     context = {
         "verification": stored.verification_id,
         "image": image,
-        "layer": layers[layer],
+        "layer": shown,
         "under": under,
         "parent_url": f"{request.path}?under={parent}" if under != "/" else "",
         "entries": entries,
-        "truncated": layers[layer].get("changes_truncated"),
+        "truncated": shown.changes_truncated,
     }
     return render(request, "catalog/layer_files.html", context)

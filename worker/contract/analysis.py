@@ -1,7 +1,8 @@
-"""The layer analysis summary a verification keeps per image, with its Dockerfile's lint findings.
+"""The layer analysis of an image: the summary a result keeps, with lint, and the full analysis.
 
-The full analysis (every layer's change list) is stored apart (ImageLayers) and read by the
-layer file pages; this summary is bounded by the layer count and travels in the result.
+The summary is bounded by the layer count and travels in the result. The full analysis (every
+layer's change list, ImageAnalysis.to_dict() in worker/layer_results.py) is stored apart
+(ImageLayers) and read by the layer file pages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ class ChangeTotal:
 
 
 @dataclass(frozen=True)
-class LayerSummary:
+class LayerFigures:
+    """What the summary and the full analysis both say of a layer."""
+
     index: int
     blob: str  # the archive member it was read from
     diff_id: str
@@ -33,6 +36,10 @@ class LayerSummary:
     totals: dict[str, ChangeTotal]  # change kind (added, removed...) -> every change counted
     changes_truncated: bool
     changes_cap: int
+
+
+@dataclass(frozen=True)
+class LayerSummary(LayerFigures):
     reclaimable_bytes: int = 0  # what this layer wrote that a later layer hid
 
 
@@ -114,3 +121,52 @@ class AnalysisSummary:
     largest_files: tuple[LargeFile, ...] = ()
     duplicates: tuple[DuplicateGroup, ...] = ()
     lint: LintReport | None = None
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One path a layer changed (worker/layer_stack.Change as stored)."""
+
+    change: str  # added, modified, metadata-copy, hardlink-copy, rewritten, removed
+    path: str
+    type: str  # file, dir, symlink, hardlink, other
+    bytes: int  # counted on one name of a hard-linked group; 0 for the others
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class LayerDetail(LayerFigures):
+    changes: tuple[FileChange, ...]  # at most changes_cap, the largest, sorted by path
+
+
+@dataclass(frozen=True)
+class ImageLayerDetails:
+    """The full analysis of one image as ImageLayers keeps it.
+
+    No field defaults: the stored shape has not changed since analyses were first kept apart,
+    and only an image whose archive was read is stored, so a missing field is a fault. Its
+    `history` is left unread: lint reads it before the analysis is stored, the site never does,
+    and its type is the engine's own (worker/layer_layout.HistoryStep).
+    """
+
+    version: int
+    image_id: str
+    layout: str
+    platform: str
+    blobs_read: int
+    written_bytes: int
+    final_bytes: int
+    reclaimable_bytes: int
+    efficiency: float
+    base_layers: int
+    base_matched: bool
+    own_content_bytes: int
+    own_reclaimable_bytes: int
+    final_files: int
+    duplicate_bytes: int
+    layers: tuple[LayerDetail, ...]
+    edges: tuple[Edge, ...]  # the largest MAX_EDGES
+    edges_truncated: bool
+    edge_totals: tuple[EdgeTotal, ...]
+    largest_files: tuple[LargeFile, ...]
+    duplicates: tuple[DuplicateGroup, ...]
