@@ -1,8 +1,9 @@
 """An image's layer analysis for the page: per-layer bytes and waste, reasons, lint next to its bytes."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
+from worker.contract.analysis import AnalysisSummary, LayerSummary
+from worker.contract.report import VerificationReport
 from worker.quantities import format_size
 
 REASONS = {
@@ -75,64 +76,61 @@ class LayerReport:
     error: str
 
 
-def layer_report(summary: Mapping | None) -> LayerReport | None:
-    if not summary:
+def layer_report(summary: AnalysisSummary | None) -> LayerReport | None:
+    """The page's view of one image's analysis; None when the image was not analysed."""
+    if summary is None:
         return None
-    if summary.get("error"):
-        return LayerReport("", 0, "", "", "", (), (), (), "", (), str(summary["error"]))
-    lint = summary.get("lint") or {}
+    if summary.error:
+        return LayerReport("", 0, "", "", "", (), (), (), "", (), summary.error)
+    lint = summary.lint
     return LayerReport(
-        reclaimable_text=format_size(int(summary.get("reclaimable_bytes") or 0)),
-        reclaimable=int(summary.get("reclaimable_bytes") or 0),
-        efficiency_text=f"{float(summary.get('efficiency') or 0) * 100:.1f} %",
-        own_reclaimable_text=format_size(int(summary.get("own_reclaimable_bytes") or 0)),
-        duplicate_text=format_size(int(summary.get("duplicate_bytes") or 0)),
-        layers=tuple(layer_row(layer) for layer in summary.get("layers") or ()),
+        reclaimable_text=format_size(summary.reclaimable_bytes),
+        reclaimable=summary.reclaimable_bytes,
+        efficiency_text=f"{summary.efficiency * 100:.1f} %",
+        own_reclaimable_text=format_size(summary.own_reclaimable_bytes),
+        duplicate_text=format_size(summary.duplicate_bytes),
+        layers=tuple(layer_row(layer) for layer in summary.layers),
         waste=tuple(
             WasteRow(
-                path=str(edge["path"]),
-                bytes_text=format_size(int(edge["bytes"])),
-                reason=REASONS.get(str(edge["reason"]), str(edge["reason"])),
-                written_by=int(edge["written_by"]),
-                hidden_by=int(edge["hidden_by"]),
+                path=edge.path,
+                bytes_text=format_size(edge.bytes),
+                reason=REASONS.get(edge.reason, edge.reason),  # a reason newer than the table reads as is
+                written_by=edge.written_by,
+                hidden_by=edge.hidden_by,
             )
-            for edge in summary.get("edges") or ()
+            for edge in summary.edges
         ),
         lint=tuple(
             LintRow(
-                code=str(finding["code"]),
-                level=str(finding["level"]),
-                line=int(finding["line"]),
-                message=str(finding["message"]),
-                wasted_text=format_size(finding["wasted_bytes"]) if finding.get("wasted_bytes") else "",
+                code=finding.code,
+                level=finding.level,
+                line=finding.line,
+                message=finding.message,
+                wasted_text=format_size(finding.wasted_bytes) if finding.wasted_bytes else "",
             )
-            for finding in lint.get("findings") or ()
+            for finding in (lint.findings if lint else ())
         ),
-        lint_error="" if lint.get("available", True) else str(lint.get("error") or "lint did not run"),
-        largest=tuple(
-            (str(item["path"]), format_size(int(item["bytes"])))
-            for item in summary.get("largest_files") or ()
-        ),
+        # A summary without a lint report says nothing of lint; only a lint that could not run is shown.
+        lint_error="" if lint is None or lint.available else lint.error or "lint did not run",
+        largest=tuple((large.path, format_size(large.bytes)) for large in summary.largest_files),
         error="",
     )
 
 
-def layer_row(layer: Mapping) -> LayerRow:
-    totals = layer.get("totals") or {}
-    changes = tuple(
-        (label, int(totals[kind]["count"]), format_size(int(totals[kind]["bytes"])))
-        for kind, label in CHANGE_LABELS.items()
-        if kind in totals and totals[kind]["count"]
-    )
+def layer_row(layer: LayerSummary) -> LayerRow:
     return LayerRow(
-        index=int(layer["index"]),
-        instruction=str(layer.get("instruction") or layer.get("created_by") or ""),
-        content_text=format_size(int(layer.get("content_bytes") or 0)),
-        reclaimable=int(layer.get("reclaimable_bytes") or 0),
-        reclaimable_text=format_size(int(layer.get("reclaimable_bytes") or 0)),
-        files=int(layer.get("files") or 0),
-        base=bool(layer.get("base")),
-        changes=changes,
+        index=layer.index,
+        instruction=layer.instruction or layer.created_by,
+        content_text=format_size(layer.content_bytes),
+        reclaimable=layer.reclaimable_bytes,
+        reclaimable_text=format_size(layer.reclaimable_bytes),
+        files=layer.files,
+        base=layer.base,
+        changes=tuple(
+            (label, layer.totals[kind].count, format_size(layer.totals[kind].bytes))
+            for kind, label in CHANGE_LABELS.items()
+            if kind in layer.totals and layer.totals[kind].count
+        ),
     )
 
 
@@ -150,16 +148,13 @@ class BuildRow:
         return sum(cached for _, _, cached in self.steps)
 
 
-def build_rows(result: Mapping) -> tuple[BuildRow, ...]:
+def build_rows(report: VerificationReport) -> tuple[BuildRow, ...]:
     return tuple(
         BuildRow(
-            image=str(build.get("image_name") or ""),
-            ok=bool(build.get("ok")),
-            duration_text=f"{float(build.get('duration') or 0):.1f} s",
-            steps=tuple(
-                (int(step.get("number") or 0), str(step.get("instruction") or ""), bool(step.get("cached")))
-                for step in build.get("steps") or ()
-            ),
+            image=build.image_name,
+            ok=build.ok,
+            duration_text=f"{build.duration:.1f} s",
+            steps=tuple((step.number, step.instruction, step.cached) for step in build.steps),
         )
-        for build in result.get("builds") or ()
+        for build in report.builds
     )
