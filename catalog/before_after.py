@@ -7,9 +7,11 @@ the mistake ends and the fix begins (`side: before`, `side: after`), and this vi
 the run observed on each side.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from worker.scenario import Scenario, Step
 
 
 class Check(Protocol):
@@ -37,24 +39,19 @@ class BeforeAfter:
         )
 
 
-def before_and_after(scenario: Mapping, checks: Sequence[Check]) -> BeforeAfter | None:
+def before_and_after(scenario: Scenario, checks: Sequence[Check]) -> BeforeAfter | None:
     """The two sides of a scenario that names them, or None when it names none."""
-    steps = scenario.get("steps") or ()
-    side_of = {number: step.get("side") or "" for number, step in enumerate(steps, start=1)}
+    side_of = {number: step.side for number, step in enumerate(scenario.steps, start=1)}
     if "before" not in side_of.values():
         return None
     return BeforeAfter(
         before=tuple(check for check in checks if side_of.get(check.step) == "before"),
         after=tuple(check for check in checks if side_of.get(check.step) == "after"),
-        before_images=images_started(steps, "before"),
-        after_images=images_started(steps, "after"),
+        before_images=images_started(scenario.steps, "before"),
+        after_images=images_started(scenario.steps, "after"),
     )
 
 
-def images_started(steps: Sequence[Mapping], side: str) -> tuple[str, ...]:
-    images = (
-        (step.get("params") or {}).get("image")
-        for step in steps
-        if step.get("side") == side and step.get("action") == "run"
-    )
+def images_started(steps: Sequence[Step], side: str) -> tuple[str, ...]:
+    images = (step.image for step in steps if step.side == side and step.action == "run")
     return tuple(dict.fromkeys(image for image in images if image))

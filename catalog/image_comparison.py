@@ -5,10 +5,12 @@ only two images. Every figure comes from the verification's result; a figure tha
 lacks (an image that was never stopped has no stop time) is shown as a dash, not invented.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from worker.contract.report import VerificationReport
 from worker.quantities import format_size
+from worker.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -31,71 +33,82 @@ class Comparison:
         return sum(bool(row.change) for row in self.rows)
 
 
-def image_pairs(scenario: Mapping, images: Mapping) -> list[tuple[str, str]]:
-    pairs = [tuple(entry.get("images") or ()) for entry in scenario.get("compare") or ()]
+@dataclass
+class Measures:
+    """One image's figures; None where the run did not measure it."""
+
+    size: int | None = None
+    own: int | None = None
+    layers: int | None = None
+    reclaimable: int | None = None
+    build_time: float | None = None
+    cache: tuple[int, int] | None = None  # (steps from the cache, steps)
+    stop_time: float | None = None
+
+
+def image_pairs(scenario: Scenario, images: Collection[str]) -> list[tuple[str, str]]:
+    pairs = [comparison.images for comparison in scenario.compare]
     pairs = [(a, b) for a, b in pairs if a in images and b in images]
     if not pairs and len(images) == 2:
         pairs = [tuple(images)]
     return list(dict.fromkeys(pairs))  # the same pair compared twice is shown once
 
 
-def compare_images(scenario: Mapping, result: Mapping) -> list[Comparison]:
-    images = result.get("images") or {}
-    measures = per_image_measures(scenario, result)
+def compare_images(scenario: Scenario, report: VerificationReport) -> list[Comparison]:
+    measures = per_image_measures(scenario, report)
     return [
-        Comparison(a, b, tuple(rows(measures.get(a, {}), measures.get(b, {}))))
-        for a, b in image_pairs(scenario, images)
+        Comparison(a, b, tuple(rows(measures.get(a, Measures()), measures.get(b, Measures()))))
+        for a, b in image_pairs(scenario, report.images)
     ]
 
 
-def per_image_measures(scenario: Mapping, result: Mapping) -> dict[str, dict]:
-    measures: dict[str, dict] = {}
-    analysis = result.get("analysis") or {}
-    for name, facts in (result.get("images") or {}).items():
-        measures[name] = {
-            "size": facts.get("size"),
-            "own": facts.get("own_size"),
-            "layers": facts.get("layers"),
-            "reclaimable": (analysis.get(name) or {}).get("reclaimable_bytes"),
-        }
-    for build in result.get("builds") or ():
-        entry = measures.setdefault(str(build.get("image_name")), {})
-        steps = build.get("steps") or ()
+def per_image_measures(scenario: Scenario, report: VerificationReport) -> dict[str, Measures]:
+    measures: dict[str, Measures] = {}
+    for name, facts in report.images.items():
+        summary = report.analysis.get(name)
+        measures[name] = Measures(
+            size=facts.size,
+            own=facts.own_size,
+            layers=facts.layers,
+            # An image whose archive could not be read has only an error: nothing was measured.
+            reclaimable=summary.reclaimable_bytes if summary is not None and not summary.error else None,
+        )
+    for build in report.builds:
+        entry = measures.setdefault(build.image_name, Measures())
         # The last build of an image is the one its facts describe (a rebuild comes after the build).
-        entry["build_time"] = build.get("duration")
-        entry["cache"] = (sum(bool(step.get("cached")) for step in steps), len(steps))
-    for image, seconds in stop_times(scenario, result).items():
-        measures.setdefault(image, {})["stop_time"] = seconds
+        entry.build_time = build.duration
+        entry.cache = (sum(step.cached for step in build.steps), len(build.steps))
+    for image, seconds in stop_times(scenario, report).items():
+        measures.setdefault(image, Measures()).stop_time = seconds
     return measures
 
 
-def stop_times(scenario: Mapping, result: Mapping) -> dict[str, float]:
+def stop_times(scenario: Scenario, report: VerificationReport) -> dict[str, float]:
     """How long `docker stop` took, per image, from the scenario's stop steps."""
     image_of: dict[str, str] = {}
     stopped: dict[int, str] = {}
-    for index, step in enumerate(scenario.get("steps") or ()):
-        params = step.get("params") or {}
-        if step.get("action") == "run" and params.get("name"):
-            image_of[params["name"]] = params.get("image", "")
-        elif step.get("action") == "stop" and params.get("container") in image_of:
-            stopped[index] = image_of[params["container"]]
+    for index, step in enumerate(scenario.steps):
+        if step.container_name:
+            image_of[step.container_name] = step.image
+        elif step.action == "stop" and step.container in image_of:
+            stopped[index] = image_of[step.container]
     times: dict[str, float] = {}
-    for report in result.get("steps") or ():
-        image = stopped.get(report.get("index"))
-        if image and report.get("status") == "passed":
-            times.setdefault(image, float(report.get("duration") or 0))
+    for step_report in report.steps:
+        image = stopped.get(step_report.index)
+        if image and step_report.status == "passed":
+            times.setdefault(image, step_report.duration)
     return times
 
 
-def rows(a: Mapping, b: Mapping) -> list[Row]:
+def rows(a: Measures, b: Measures) -> list[Row]:
     found = [
-        size_row("Image size", a.get("size"), b.get("size")),
-        size_row("Added by the Dockerfile", a.get("own"), b.get("own")),
-        count_row("Layers", a.get("layers"), b.get("layers")),
-        size_row("Reclaimable bytes", a.get("reclaimable"), b.get("reclaimable")),
-        seconds_row("Build time", a.get("build_time"), b.get("build_time"), tolerance=0.5),
-        cache_row(a.get("cache"), b.get("cache")),
-        seconds_row("Stop time", a.get("stop_time"), b.get("stop_time"), tolerance=0.5),
+        size_row("Image size", a.size, b.size),
+        size_row("Added by the Dockerfile", a.own, b.own),
+        count_row("Layers", a.layers, b.layers),
+        size_row("Reclaimable bytes", a.reclaimable, b.reclaimable),
+        seconds_row("Build time", a.build_time, b.build_time, tolerance=0.5),
+        cache_row(a.cache, b.cache),
+        seconds_row("Stop time", a.stop_time, b.stop_time, tolerance=0.5),
     ]
     return [row for row in found if row is not None]
 

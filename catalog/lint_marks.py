@@ -22,11 +22,6 @@ LINE_START = '<span class="line">'
 LEVELS = ("error", "warning", "info", "style")  # the first one a line has decides its colour
 
 
-def dockerfiles(scenario: Mapping) -> dict[str, str]:
-    """Image name -> the example file it is built from."""
-    return {str(image["name"]): str(image["dockerfile"]) for image in scenario.get("images") or ()}
-
-
 def lint_anchor(example_slug: str, path: str, line: int) -> str:
     return f"lint-{example_slug}-{slugify(path) or 'file'}-{line}"
 

@@ -1,5 +1,7 @@
 """The catalog's data: patterns, their categories and relations, examples and their files."""
 
+import functools
+
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -8,6 +10,7 @@ from django.urls import reverse
 from catalog.service_status import ServiceBeat  # noqa: F401  (models of this app)
 from catalog.verification import ImageLayers, Verification  # noqa: F401
 from worker.build_context import context_files
+from worker.scenario import Scenario
 
 
 class Category(models.Model):
@@ -164,6 +167,11 @@ class Example(models.Model):
 
     def get_archive_url(self) -> str:
         return reverse("catalog:example-archive", args=[self.pattern.slug, self.slug])
+
+    @functools.cached_property
+    def parsed_scenario(self) -> Scenario | None:
+        """The stored scenario, typed (worker/scenario); None for an example saved without one."""
+        return Scenario.from_dict(self.scenario) if self.scenario else None
 
     def context_files(self) -> dict[str, tuple[bytes, bool]]:
         """The example's files as the engine receives them (one query)."""

@@ -17,10 +17,16 @@ from catalog.charts import layer_chart_svg
 from catalog.image_comparison import Comparison, compare_images
 from catalog.latest_verifications import RESULT_STATES, attach_verifications, example_verdict
 from catalog.layer_report import BuildRow, LayerReport, build_rows, layer_report
-from catalog.lint_marks import anchored, dockerfiles, marks_by_file
+from catalog.lint_marks import anchored, marks_by_file
 from catalog.models import Example, Verification
 from catalog.size_chart import size_history_svg
+from worker.contract.reasons import FailureReason, Outcome
+from worker.contract.report import Environment, VerificationReport
+from worker.contract.results import ImageFacts
 from worker.quantities import format_size
+
+# What a finished row without a stored result shows: no checks, images or steps.
+NO_RESULT = VerificationReport(Outcome.ERROR, FailureReason.NONE, "")
 
 STATUS_LABELS = {
     "none": "Not verified yet",
@@ -203,30 +209,30 @@ def headline(verification: Verification, checks: tuple[CheckRow, ...], failed: i
     return STATUS_LABELS.get(status, status)
 
 
-def image_report(name: str, facts: Mapping, sizes: Sequence[tuple[datetime, int]] = ()) -> ImageReport:
+def image_report(name: str, facts: ImageFacts, sizes: Sequence[tuple[datetime, int]] = ()) -> ImageReport:
     history = tuple(
         HistoryLine(
-            instruction=str(row.get("instruction") or row.get("created_by") or ""),
-            size=int(row.get("size") or 0),
-            size_text=format_size(int(row.get("size") or 0)),
-            created=unix_time(row.get("created")),
-            base=bool(row.get("base")),
+            instruction=row.instruction or row.created_by,
+            size=row.size,
+            size_text=format_size(row.size),
+            created=unix_time(row.created),
+            base=row.base,
         )
-        for row in facts.get("history") or ()
+        for row in facts.history
     )
     bars = [(line.instruction or "(no instruction)", line.size, line.base) for line in history if line.size]
     title = f"Layer sizes of image {name}"
     return ImageReport(
         name=name,
-        id=str(facts.get("id") or ""),
-        tag=str(facts.get("tag") or ""),
-        size_text=format_size(int(facts.get("size") or 0)),
-        own_text=format_size(int(facts.get("own_size") or 0)),
-        base_text=format_size(int(facts.get("base_size") or 0)),
-        base_ref=str(facts.get("base_ref") or ""),
-        base_matched=bool(facts.get("base_matched")),
-        layers=int(facts.get("layers") or 0),
-        user=str(facts.get("user") or ""),
+        id=facts.id,
+        tag=facts.tag,
+        size_text=format_size(facts.size),
+        own_text=format_size(facts.own_size),
+        base_text=format_size(facts.base_size),
+        base_ref=facts.base_ref,
+        base_matched=facts.base_matched,
+        layers=facts.layers,
+        user=facts.user,
         history=history,
         # Safe: layer_chart_svg and size_history_svg escape every text they embed.
         chart=mark_safe(layer_chart_svg(bars, title=title)),
@@ -234,93 +240,90 @@ def image_report(name: str, facts: Mapping, sizes: Sequence[tuple[datetime, int]
     )
 
 
-def base_images(environment: Mapping) -> tuple[BaseImage, ...]:
+def base_images(environment: Environment | None) -> tuple[BaseImage, ...]:
     return tuple(
         BaseImage(
-            ref=str(base.get("ref") or ""),
-            source=str(base.get("source") or ""),
-            image_id=str(base.get("id") or ""),
-            digest=str((base.get("digests") or [""])[0]),
-            recipe=str(base.get("recipe") or ""),
+            ref=base.ref,
+            source=base.source,
+            image_id=base.id or "",
+            digest=base.digests[0] if base.digests else "",
+            recipe=base.recipe,
         )
-        for base in environment.get("bases") or ()
+        for base in (environment.bases if environment else ())
     )
 
 
-def build_failure(result: Mapping) -> BuildFailure | None:
-    for build in result.get("builds") or ():
-        if not build.get("ok"):
+def build_failure(report: VerificationReport) -> BuildFailure | None:
+    for build in report.builds:
+        if not build.ok:
             return BuildFailure(
-                image=str(build.get("image_name") or ""),
-                instruction=str(build.get("failed_instruction") or ""),
-                error=str(build.get("error") or ""),
-                exit_code=build.get("exit_code"),
+                image=build.image_name,
+                instruction=build.failed_instruction,
+                error=build.error,
+                exit_code=build.exit_code,
             )
     return None
 
 
-def make_report(verification: Verification, example: Example) -> Report:
-    result = verification.result or {}
-    size_history = getattr(example, "size_history", {})
-    titles = {step.get("index"): str(step.get("title") or "") for step in result.get("steps") or ()}
-    checks = tuple(
+def check_rows(report: VerificationReport) -> tuple[CheckRow, ...]:
+    titles = {step.index: step.title for step in report.steps}
+    return tuple(
         CheckRow(
-            step=int(check.get("step_index") or 0) + 1,
-            step_title=titles.get(check.get("step_index"), str(check.get("action") or "")),
-            name=str(check.get("name") or ""),
-            expected=str(check.get("expected") or ""),
-            observed=str(check.get("observed") or ""),
-            passed=bool(check.get("passed")),
-            detail=str(check.get("detail") or ""),
+            step=check.step_index + 1,
+            step_title=titles.get(check.step_index, check.action),
+            name=check.name,
+            expected=check.expected,
+            observed=check.observed,
+            passed=check.passed,
+            detail=check.detail,
         )
-        for check in result.get("checks") or ()
+        for check in report.checks
     )
+
+
+def image_reports(report: VerificationReport, example: Example) -> tuple[ImageReport, ...]:
+    size_history = getattr(example, "size_history", {})
+    scenario = example.parsed_scenario
+    sources = {image.name: image.dockerfile for image in scenario.images} if scenario else {}
+    return tuple(
+        dataclasses.replace(
+            image_report(name, facts, size_history.get(name, ())),
+            analysis=anchored(layer_report(report.analysis.get(name)), example.slug, sources.get(name, "")),
+        )
+        for name, facts in report.images.items()
+    )
+
+
+def make_report(verification: Verification, example: Example) -> Report:
+    report = verification.report or NO_RESULT
+    checks = check_rows(report)
     failed = sum(not check.passed for check in checks)
-    steps = result.get("steps") or ()
-    engine = result.get("engine") or {}
-    environment = result.get("environment") or {}
-    sources = dockerfiles(example.scenario or {})
+    scenario = example.parsed_scenario
     return Report(
         verification=verification,
         status=status_of(verification),
         headline=headline(verification, checks, failed),
         duration=format_duration(verification.duration),
         finished_ago=ago(verification.finished_at),
-        engine_version=str(environment.get("engine_version") or engine.get("version") or ""),
-        arch=str(environment.get("arch") or engine.get("arch") or ""),
-        os=str(environment.get("os") or engine.get("os") or ""),
-        bases=base_images(environment),
+        engine_version=report.engine_fact("version"),
+        arch=report.engine_fact("arch"),
+        os=report.engine_fact("os"),
+        bases=base_images(report.environment),
         checks=checks,
         passed_checks=len(checks) - failed,
         failed_checks=failed,
-        build_failure=build_failure(result) if verification.state != "passed" else None,
+        build_failure=build_failure(report) if verification.state != "passed" else None,
         failed_steps=tuple(
-            StepOutput(
-                int(step.get("index") or 0) + 1,
-                str(step.get("title") or ""),
-                str(step.get("status") or ""),
-                str(step.get("detail") or ""),
-                str(step.get("output") or ""),
-            )
-            for step in steps
-            if step.get("status") in ("failed", "error")
+            StepOutput(step.index + 1, step.title, step.status, step.detail, step.output)
+            for step in report.steps
+            if step.status in ("failed", "error")
         ),
-        not_run=tuple(str(step.get("title") or "") for step in steps if step.get("status") == "not run"),
-        images=tuple(
-            dataclasses.replace(
-                image_report(name, facts, size_history.get(name, ())),
-                analysis=anchored(
-                    layer_report((result.get("analysis") or {}).get(name)),
-                    example.slug,
-                    sources.get(name, ""),
-                ),
-            )
-            for name, facts in (result.get("images") or {}).items()
-        ),
-        comparisons=tuple(compare_images(example.scenario or {}, result)),
-        before_after=before_and_after(example.scenario or {}, checks),
-        builds=build_rows(result),
-        log=verification.log or str(result.get("log") or ""),
+        not_run=tuple(step.title for step in report.steps if step.status == "not run"),
+        images=image_reports(report, example),
+        comparisons=tuple(compare_images(scenario, report)) if scenario else (),
+        before_after=before_and_after(scenario, checks) if scenario else None,
+        builds=build_rows(report),
+        log=verification.log,
         outdated=verification.example_hash != example.content_hash,
     )
 

@@ -1,31 +1,68 @@
 """The comparison of two images of an example, from a stored result."""
 
-from catalog.image_comparison import compare_images
+import dataclasses
 
-SCENARIO = {
-    "steps": [
+from catalog.image_comparison import compare_images
+from tests.verification_results import environment, image_facts
+from worker.contract.analysis import AnalysisSummary
+from worker.contract.report import VerificationReport
+from worker.contract.results import BuildResult, BuildStepResult, ImageFacts, StepReport
+from worker.scenario import Scenario
+
+
+def scenario(steps=(), compare=()) -> Scenario:
+    return Scenario.from_dict(
+        {"title": "t", "summary": "s", "images": [], "steps": list(steps), "compare": list(compare)}
+    )
+
+
+SCENARIO = scenario(
+    steps=[
         {"action": "run", "params": {"image": "fat", "name": "a", "detach": True}, "expect": {}},
         {"action": "stop", "params": {"container": "a"}, "expect": {}},
         {"action": "run", "params": {"image": "slim", "name": "b", "detach": True}, "expect": {}},
         {"action": "stop", "params": {"container": "b"}, "expect": {}},
     ],
-    "compare": [{"images": ["fat", "slim"], "expect": {"smaller": False}}],
-}
-RESULT = {
-    "images": {
-        "fat": {"size": 4_000_000, "own_size": 3_000_000, "layers": 5},
-        "slim": {"size": 1_000_000, "own_size": 0, "layers": 3},
+    compare=[{"images": ["fat", "slim"], "expect": {"smaller": False}}],
+)
+
+
+def facts(name: str, size: int, own: int, layers: int) -> ImageFacts:
+    return dataclasses.replace(image_facts(name), size=size, own_size=own, layers=layers)
+
+
+def built(image: str, duration: float, cached: tuple[bool, ...]) -> BuildResult:
+    steps = tuple(BuildStepResult(number, "RUN true", hit) for number, hit in enumerate(cached, 1))
+    return BuildResult(image, "sha256:" + "ab" * 32, True, steps, "", "", None, duration)
+
+
+def report(images, builds=(), steps=(), analysis=None) -> VerificationReport:
+    """A result as the worker stores it, read back through the contract as the site reads it."""
+    stored = VerificationReport(
+        "passed",
+        "",
+        "",
+        images={image.name: image for image in images},
+        builds=tuple(builds),
+        steps=tuple(steps),
+        analysis=analysis or {},
+    ).to_json()
+    stored["environment"] = environment()
+    return VerificationReport.from_json(stored)
+
+
+RESULT = report(
+    images=[facts("fat", 4_000_000, 3_000_000, 5), facts("slim", 1_000_000, 0, 3)],
+    builds=[built("fat", 4.0, (False, True)), built("slim", 4.2, (True, True))],
+    steps=[
+        StepReport(1, "stop", "stop a", "passed", 3.1),
+        StepReport(3, "stop", "stop b", "passed", 0.1),
+    ],
+    analysis={
+        "fat": AnalysisSummary(reclaimable_bytes=2_000_000),
+        "slim": AnalysisSummary(reclaimable_bytes=0),
     },
-    "builds": [
-        {"image_name": "fat", "duration": 4.0, "steps": [{"cached": False}, {"cached": True}]},
-        {"image_name": "slim", "duration": 4.2, "steps": [{"cached": True}, {"cached": True}]},
-    ],
-    "steps": [
-        {"index": 1, "status": "passed", "duration": 3.1},
-        {"index": 3, "status": "passed", "duration": 0.1},
-    ],
-    "analysis": {"fat": {"reclaimable_bytes": 2_000_000}, "slim": {"reclaimable_bytes": 0}},
-}
+)
 
 
 def test_rows_show_each_measure_its_change_and_the_better_side():
@@ -49,13 +86,22 @@ def test_rows_show_each_measure_its_change_and_the_better_side():
 
 
 def test_without_compare_entries_two_images_are_compared_and_missing_figures_are_dashes():
-    scenario = {"steps": []}
-    result = {"images": {"a": {"size": 10, "layers": 1}, "b": {"size": 10, "layers": 1}}}
-    [comparison] = compare_images(scenario, result)
+    result = report(images=[facts("a", 10, 0, 1), facts("b", 10, 0, 1)])
+    [comparison] = compare_images(scenario(), result)
     rows = {row.label: row for row in comparison.rows}
     assert rows["Image size"].change == "" and comparison.differences == 0
     assert "Stop time" not in rows and "Reclaimable bytes" not in rows
 
 
+def test_an_image_whose_archive_could_not_be_read_has_a_dash_not_zero_reclaimable_bytes():
+    result = report(
+        images=[facts("a", 10, 0, 1), facts("b", 10, 0, 1)],
+        analysis={"a": AnalysisSummary(reclaimable_bytes=5), "b": AnalysisSummary(error="unreadable")},
+    )
+    [comparison] = compare_images(scenario(), result)
+    row = {row.label: row for row in comparison.rows}["Reclaimable bytes"]
+    assert (row.left, row.right, row.change) == ("5 B", "-", "")
+
+
 def test_a_single_image_has_no_comparison():
-    assert compare_images({"steps": []}, {"images": {"a": {"size": 1}}}) == []
+    assert compare_images(scenario(), report(images=[facts("a", 1, 0, 1)])) == []

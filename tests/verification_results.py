@@ -1,10 +1,11 @@
-"""Verification results as the worker records them (its own dataclasses, to_dict()), for page tests."""
+"""Verification results as the worker records them (the contract's VerificationReport), for page tests."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
 from catalog.models import Example, Verification
+from worker.contract.report import VerificationReport
 from worker.contract.results import (
     BuildResult,
     BuildStepResult,
@@ -107,9 +108,8 @@ def passed_result(
         log="engine 20.10.24 (API 1.41, linux/x86_64), trust curated\n",
         duration=4.2,
         engine=ENGINE,
-    ).to_dict()
-    result["environment"] = environment()
-    return result
+    )
+    return stored(result)
 
 
 def build_failed_result() -> dict:
@@ -125,9 +125,13 @@ def build_failed_result() -> dict:
         log="ERROR: The command returned a non-zero code: 1\n",
         duration=1.1,
         engine=ENGINE,
-    ).to_dict()
-    result["environment"] = environment()
-    return result
+    )
+    return stored(result)
+
+
+def stored(result: ScenarioResult) -> dict:
+    """The result as the worker stores it (worker/tasks.py): the contract's report, without the log."""
+    return VerificationReport.of_run(result, environment()).to_json()
 
 
 def environment() -> dict:
@@ -154,7 +158,6 @@ def finished(
         "finished_at": now - timedelta(minutes=minutes_ago),
         "duration": (result or {}).get("duration"),
         "result": result,
-        "log": (result or {}).get("log", ""),
         "failure_reason": (result or {}).get("failure_reason", ""),
         "detail": (result or {}).get("detail", ""),
     }

@@ -10,6 +10,7 @@ from catalog.content.examples import load_example
 from catalog.content.sources import ContentError, PatternSource, load_yaml
 from catalog.content.taxonomy import CATEGORY_SLUGS, KINDS, RELATIONS, SECTIONS, SLUG_PATTERN
 from catalog.image_comparison import image_pairs
+from worker.scenario import Scenario
 
 SLUG = SLUG_PATTERN
 SYMBOL = re.compile(r"^[A-Z][A-Za-z]{1,2}$")
@@ -120,8 +121,8 @@ def check_before_and_after(examples: list, slug: str, errors: list) -> None:
     """An anti-pattern is shown as a measured before and after: two images, or the run's two sides."""
     for example in examples:
         # The same rules that decide what the page shows: an image comparison, or the two sides.
-        scenario = example.scenario
-        names = {image["name"]: image for image in scenario["images"]}
+        scenario = Scenario.from_dict(example.scenario)
+        names = [image.name for image in scenario.images]
         if image_pairs(scenario, names) or before_and_after(scenario, ()) is not None:
             continue
         errors.append(

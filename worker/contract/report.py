@@ -75,6 +75,11 @@ class VerificationReport:
             schema_version=SCHEMA_VERSION,
         )
 
+    def engine_fact(self, name: str) -> str:
+        """The engine's "version", "arch" or "os"; results older than `environment` have only `engine`."""
+        kept = getattr(self.environment, "engine_version" if name == "version" else name, None)
+        return kept or self.engine.get(name, "")
+
     def to_json(self) -> dict[str, Any]:
         return to_json(self)
 

@@ -16,6 +16,8 @@ from catalog.content.examples import load_example
 from worker.build_context import context_files
 from worker.builder import try_remove_images
 from worker.contract import labels as label
+from worker.contract.analysis import AnalysisSummary
+from worker.contract.codec import from_json
 from worker.engine import EngineUnavailable, connect
 from worker.quantities import format_size
 from worker.runner import run_scenario
@@ -83,12 +85,13 @@ class Command(BaseCommand):
                 f"  {mark} step {check.step_index} {check.action} {check.name}: "
                 f"expected {check.expected}, observed {check.observed}"
             )
-        for name, summary in result.analysis.items():
-            findings = (summary.get("lint") or {}).get("findings") or ()
-            lint = ", ".join(f"{finding['code']} line {finding['line']}" for finding in findings)
+        for name, stored in result.analysis.items():
+            summary = from_json(AnalysisSummary, stored, f"analysis.{name}")
+            findings = summary.lint.findings if summary.lint else ()
+            lint = ", ".join(f"{finding.code} line {finding.line}" for finding in findings)
             self.stdout.write(
                 f"  image {name}: {format_size(result.images[name].size)}, "
-                f"{format_size(summary.get('reclaimable_bytes') or 0)} reclaimable, lint {lint or 'clean'}"
+                f"{format_size(summary.reclaimable_bytes)} reclaimable, lint {lint or 'clean'}"
             )
         verdict = result.outcome
         if verdict == "error":
