@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from catalog.models import Example
 from catalog.verification import Verification
+from worker.tasks import verify_example
 
 
 def request_verification(example: Example, *, trust: str = "curated") -> tuple[Verification, bool]:
@@ -15,8 +16,6 @@ def request_verification(example: Example, *, trust: str = "curated") -> tuple[V
     if it is lost, the reaper's sweep sends it again; if it comes twice, the claim
     lets one through.
     """
-    from worker.tasks import verify_example  # the task module imports models, not the reverse
-
     live = example.verifications.active().first()
     if live:
         return live, False
@@ -35,4 +34,10 @@ def request_verification(example: Example, *, trust: str = "curated") -> tuple[V
 def queue_examples(example_ids: Iterable[int]) -> int:
     """Ask for a verification of each example (joining a live one); returns how many were new."""
     examples = Example.objects.filter(pk__in=list(example_ids)).order_by("pk")
+    return sum(request_verification(example)[1] for example in examples)
+
+
+def queue_unverified() -> int:
+    """Queue every example that has never been verified (what `make run` does on start)."""
+    examples = Example.objects.filter(pattern__published=True, verifications__isnull=True)
     return sum(request_verification(example)[1] for example in examples)

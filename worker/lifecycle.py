@@ -11,9 +11,11 @@ from django.db import connection
 
 from catalog import page_cache
 from catalog.models import ServiceBeat
+from catalog.queueing import queue_unverified
 from worker.contract.codec import to_json
 from worker.contract.engine import EngineReport
 from worker.engine_check import engine_report
+from worker.tasks import wake_waiting_verifications
 
 log = logging.getLogger(__name__)
 BEAT_SECONDS = 30
@@ -24,8 +26,6 @@ _stopping = threading.Event()
 def on_worker_ready(sender=None, **kwargs) -> None:
     name = getattr(sender, "hostname", None) or f"{socket.gethostname()}:{os.getpid()}"
     threading.Thread(target=_beat, args=(name,), daemon=True, name="worker-beat").start()
-    from worker.tasks import queue_unverified, wake_waiting_verifications
-
     # Whatever waited for a fault (no engine, no base image) gets its chance now, not at its back-off.
     woken = wake_waiting_verifications(due_only=False)
     if woken:
@@ -55,8 +55,6 @@ def _beat(name: str) -> None:
                 if last is None or engine.problem != last.problem:
                     page_cache.bump_generation()
                 if last is not None and engine.ok and not last.ok:
-                    from worker.tasks import wake_waiting_verifications
-
                     wake_waiting_verifications(due_only=False)
                 last = engine
             except Exception:  # the database may be briefly away; the next beat tries again
