@@ -28,7 +28,7 @@ from catalog.page_cache import page_cached
 from catalog.queueing import request_verification
 from catalog.service_status import STALE_WORKER, latest_engine_state
 from catalog.verification import LOG_LIMIT
-from catalog.verification_panel import STATUS_LABELS, ago, format_duration
+from catalog.verification_result import STATUS_LABELS, ago, format_duration
 
 RATE_LIMIT = 5  # presses of "Verify again" per client address ...
 RATE_WINDOW = 600  # ... within this many seconds
