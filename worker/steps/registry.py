@@ -16,6 +16,7 @@ from worker.steps import (
     exec_command,
     health,
     image,
+    judges,
     logs,
     probe,
     processes,
@@ -25,8 +26,6 @@ from worker.steps import (
     write,
 )
 from worker.steps.action import StepAction
-from worker.steps.judges import Expectations, Observed
-from worker.steps.judges import evaluate as judge
 
 if TYPE_CHECKING:
     from worker.scenario.model import Step
@@ -48,7 +47,7 @@ ACTIONS: dict[str, StepAction] = {
         image.ACTION,
     )
 }
-COMPARISON: Expectations = compare.EXPECT  # what example.yaml's `compare` entries may expect
+COMPARISON: judges.Expectations = compare.EXPECT  # what example.yaml's `compare` entries may expect
 
 
 def describe(step: Step) -> str:
@@ -56,7 +55,9 @@ def describe(step: Step) -> str:
     return ACTIONS[step.action].describe(step.params)
 
 
-def evaluate(step_index: int, action: str, expect: Mapping[str, Any], observed: Observed) -> list[Check]:
+def evaluate(
+    step_index: int, action: str, expect: Mapping[str, Any], observed: judges.Observed
+) -> list[Check]:
     """Judge expectations with the judges of the action ("compare" for a comparison) that made them."""
     expectations = COMPARISON if action == compare.ACTION else ACTIONS[action].expect
-    return judge(step_index, action, expect, observed, expectations)
+    return judges.evaluate(step_index, action, expect, observed, expectations)
