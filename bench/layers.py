@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from worker.build_context import context_tar
-from worker.builder import build_image, remove_images
-from worker.engine import connect
+from worker.engine.client import connect
+from worker.images.build_context import context_tar
+from worker.images.builder import build_image, remove_images
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -48,7 +48,7 @@ def parse_options() -> argparse.Namespace:
 
 def child(mode: str, image: str) -> None:
     """One measured run in a fresh process, so its peak RSS is its own: print its figures as JSON."""
-    from worker.layers import analyse_image
+    from worker.layers.analysis import analyse_image
 
     client = connect()
     before = memory_kib()

@@ -1,7 +1,7 @@
 """Whether the site shows each new verification result once its generation bump had time to reach it.
 
 A finished verification bumps the catalog generation; the site's WSGI front re-reads it at
-most PAGE_CACHE_POLL_SECONDS later (catalog/page_cache.py). A watcher notes when each new
+most PAGE_CACHE_POLL_SECONDS later (catalog/serving/page_cache.py). A watcher notes when each new
 generation is first read from the shared cache; a checker follows every verification that
 lands during the window and, from that moment plus the bound, requires its pattern's API
 page to show it as the example's newest result, on every one of a few fetches.
@@ -22,9 +22,9 @@ from django.db import connection
 from load_verifications import moment
 from pages import fetch
 
-from catalog.latest_verifications import RESULT_STATES
 from catalog.models import Verification
-from catalog.page_cache import GENERATION_KEY
+from catalog.serving.page_cache import GENERATION_KEY
+from catalog.verifications.latest import RESULT_STATES
 
 WATCH_SECONDS = 0.01  # the precision of "first read"
 FETCH_SECONDS = 0.05

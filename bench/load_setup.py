@@ -13,8 +13,8 @@ from pages import HOST, site_environment
 from psycopg import sql
 from verify_engine import LABEL, remove_everything
 
-from worker.builder import remove_images
-from worker.engine import connect, label_filters
+from worker.engine.client import connect, label_filters
+from worker.images.builder import remove_images
 
 REDIS_PORT = 6390
 POSTGRES = f"postgres://catalog:catalog@{HOST}:5432"
@@ -93,7 +93,7 @@ def remove_docker_objects(run_id: str) -> list[str]:
     client = connect()
     try:
         # Its image pass removes in list order, which a parent refuses while its children exist:
-        # worker.builder.remove_images then takes the images children first.
+        # worker.images.builder.remove_images then takes the images children first.
         with contextlib.suppress(docker.errors.APIError):
             remove_everything(client, run_id)
         remove_images(client, {LABEL: run_id})

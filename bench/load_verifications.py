@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from django.db.models.functions import Now
 
-from catalog.latest_verifications import RESULT_STATES
 from catalog.models import Verification
+from catalog.verifications.latest import RESULT_STATES
 
 CANCELLED_DETAIL = "Cancelled: the load benchmark ended before this run began."
 

@@ -24,7 +24,7 @@ from verify_records import worker_timing
 from verify_report import Round, report
 from verify_worker import WorkerRun, run_worker, start_worker, stop_worker
 
-from worker.engine import connect
+from worker.engine.client import connect
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from verify_engine import LABEL
 from verify_examples import Example, example_files
 from verify_shell import SHELL_FUNCTIONS, argv, conditions, q
 
-from worker.build_context import context_tar, parse_dockerfile, touched
-from worker.builder import BUILD_CPU_SHARES, BUILD_MEMORY
+from worker.images.build_context import context_tar, parse_dockerfile, touched
+from worker.images.builder import BUILD_CPU_SHARES, BUILD_MEMORY
 from worker.policy import MIB, TMPFS_OPTIONS, run_policy
 from worker.scenario import ImageSpec, Step
 from worker.steps.context import HELPER_IMAGE, NEVER_STARTED, RETRY_INTERVAL
@@ -32,7 +32,7 @@ class LoopScript:
     """One example's scenario as a bash script doing the worker's engine work with the docker CLI.
 
     Images are built when a step first needs them, with the limits the worker's builds and
-    containers get (worker/builder.py, worker/policy.py), so the engine does the same work.
+    containers get (worker/images/builder.py, worker/policy.py), so the engine does the same work.
     """
 
     def __init__(self, example: Example, folder: Path, run_id: str, number: int):

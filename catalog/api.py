@@ -2,9 +2,9 @@
 
 from django.http import JsonResponse
 
-from catalog.latest_verifications import attach_verifications, verification_json
 from catalog.models import Pattern
-from catalog.page_cache import page_cached
+from catalog.serving.page_cache import page_cached
+from catalog.verifications.latest import attach_verifications, verification_json
 from catalog.views import published_pattern
 
 

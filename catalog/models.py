@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from catalog.service_status import ServiceBeat  # noqa: F401  (models of this app)
-from catalog.verification import ImageLayers, Verification  # noqa: F401
-from worker.build_context import context_files
+from catalog.verifications.models import ImageLayers, Verification  # noqa: F401
+from catalog.verifications.status import ServiceBeat  # noqa: F401  (models of this app)
+from worker.images.build_context import context_files
 from worker.scenario import Scenario
 
 

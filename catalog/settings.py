@@ -52,9 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "catalog.page_cache.PageCacheMiddleware",
+    "catalog.serving.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "catalog.security_headers.ContentSecurityPolicyMiddleware",
+    "catalog.serving.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "catalog.setup_notice.setup_notice",
+                "catalog.verifications.setup_notice.setup_notice",
             ],
         },
     },
@@ -104,12 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-catalog.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Pages are cached whole (see catalog/page_cache.py); the cache must be shared by the
+# Pages are cached whole (see catalog/serving/page_cache.py); the cache must be shared by the
 # site and the worker so that a new verification or sync invalidates every process.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis://"):
     # Django's backend with one reused client: every page hit reads the cache (bench/pages.py).
-    CACHES = {"default": {"BACKEND": "catalog.redis_cache.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "catalog.serving.redis_cache.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
@@ -122,7 +122,7 @@ else:
     }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 # How stale the WSGI front's view of the generation may be: a bump reaches every site process
-# within this many seconds (catalog/page_cache.py). 0 reads it on every hit, which costs about
+# within this many seconds (catalog/serving/page_cache.py). 0 reads it on every hit, which costs about
 # three quarters of the cached pages' throughput (bench/README.md).
 PAGE_CACHE_POLL_SECONDS = float(os.environ.get("PAGE_CACHE_POLL_SECONDS", "0.25"))
 

@@ -3,7 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalog import api, layer_files, verification_views, views
+from catalog import api, views
+from catalog.verifications import layer_files
+from catalog.verifications import views as verification_views
 
 catalog_patterns = [
     path("", views.home, name="home"),

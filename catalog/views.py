@@ -8,12 +8,12 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from catalog.latest_verifications import pattern_marks, with_verification_ids
 from catalog.models import Category, Example, ExampleFile, Pattern, PatternRelation
-from catalog.page_cache import page_cached
 from catalog.periodic_table import build_table
 from catalog.search import search_patterns
-from catalog.verification_panel import attach_panels
+from catalog.serving.page_cache import page_cached
+from catalog.verifications.latest import pattern_marks, with_verification_ids
+from catalog.verifications.panel import attach_panels
 
 ARCHIVE_MTIME = 0  # a fixed time keeps archives byte-identical for identical content
 

@@ -4,7 +4,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from catalog.page_front import PageFront
+from catalog.serving.page_front import PageFront
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalog.settings")
 application = PageFront(get_wsgi_application())

@@ -190,8 +190,8 @@ def labels(docker_client, docker_labels) -> Iterator[dict[str, str]]:
 
 def labelled(client: docker.DockerClient, base_labels: dict[str, str]) -> Iterator[dict[str, str]]:
     """Per-test labels; afterwards nothing but images may carry them, and the images are removed."""
-    from worker.builder import remove_images
-    from worker.engine import label_filters
+    from worker.engine.client import label_filters
+    from worker.images.builder import remove_images
 
     labels = {**base_labels, "catalog.test": uuid.uuid4().hex[:12]}
     yield labels

@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 
 from catalog.management.commands.runsite import site_command
-from catalog.verification import ACTIVE_STATES
+from catalog.verifications.models import ACTIVE_STATES
 from tests import factories
 from tests.conftest import RUN_ID
 from tests.fault_rig import PrivateEngine, PrivatePostgres, PrivateRedis, free_port, wait_for

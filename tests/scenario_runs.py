@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from worker.engine import label_filters
+from worker.engine.client import label_filters
 from worker.runner import run_scenario
 from worker.scenario import Scenario, parse_scenario
 

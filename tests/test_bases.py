@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from worker.base_specs import (
+from worker.bases.provision import provision
+from worker.bases.specs import (
     IMAGE_LABEL,
     RECIPE_LABEL,
     SOURCE_LABEL,
@@ -17,7 +18,6 @@ from worker.base_specs import (
     read_bases,
     read_bases_file,
 )
-from worker.bases import provision
 
 
 def test_read_bases_reads_the_real_file():

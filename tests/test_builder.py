@@ -12,9 +12,9 @@ import docker
 import pytest
 from docker.errors import ImageNotFound
 
-from worker import builder
-from worker.build_context import context_tar
-from worker.builder import build_image, remove_images
+from worker.images import builder
+from worker.images.build_context import context_tar
+from worker.images.builder import build_image, remove_images
 
 pytestmark = pytest.mark.docker
 

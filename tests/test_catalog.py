@@ -9,11 +9,11 @@ from django.conf import settings
 from catalog.content.importer import sync_patterns
 from catalog.content.loader import load_tree
 from catalog.models import Example, Pattern, PatternRelation, Verification
-from catalog.queueing import request_verification
-from catalog.verify_report import summary_table
+from catalog.verifications.queueing import request_verification
+from catalog.verifications.verify_report import summary_table
 from tests.conftest import RUN_ID
 from tests.worker_process import WorkerProcess
-from worker.quantities import format_size
+from worker.contract.quantities import format_size
 from worker.scenario import Scenario
 
 # What each source document names (../shared/sources/README.md), as the catalog's folders.
@@ -169,7 +169,7 @@ def wait_for_all(ids: list[int], workers: list[WorkerProcess], timeout: float) -
 
 
 def remove_catalog_images(docker_client) -> None:
-    from worker.builder import remove_images
+    from worker.images.builder import remove_images
 
     remove_images(docker_client, {"catalog.test-run": RUN_ID})
 

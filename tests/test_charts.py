@@ -2,8 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
-from catalog.charts import layer_chart_svg, status_badge_svg, text_width
-from worker.quantities import format_size
+from catalog.verifications.charts import layer_chart_svg, status_badge_svg, text_width
+from worker.contract.quantities import format_size
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '</text><script>alert(1)</script><text x="0">"quoted" & <b>bold</b>'

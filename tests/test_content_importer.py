@@ -21,7 +21,7 @@ from catalog.models import (
 )
 from tests import factories
 from tests.verification_pages import drain_verify_queue
-from worker.build_context import context_files
+from worker.images.build_context import context_files
 
 pytestmark = pytest.mark.django_db
 

@@ -100,7 +100,7 @@ def test_the_contract_imports_nothing_from_django():
 
 
 def test_a_verification_reads_its_result_once_and_typed(db, example):
-    from catalog.verify_report import image_sizes
+    from catalog.verifications.verify_report import image_sizes
     from tests.verification_results import finished, passed_result
 
     verification = finished(example, "passed", passed_result())

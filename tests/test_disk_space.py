@@ -5,7 +5,7 @@ import pytest
 from catalog.content.importer import sync_patterns
 from catalog.models import Example, Verification
 from tests import factories
-from worker.disk_space import EngineLowOnDisk, engine_free_bytes, ensure_free_space
+from worker.engine.disk_space import EngineLowOnDisk, engine_free_bytes, ensure_free_space
 from worker.tasks import verify_example
 
 pytestmark = pytest.mark.docker

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from catalog.image_comparison import compare_images
+from catalog.verifications.comparison import compare_images
 from tests.verification_results import environment, image_facts
 from worker.contract.analysis import AnalysisSummary
 from worker.contract.report import VerificationReport

@@ -7,9 +7,9 @@ import pytest
 
 from tests.conftest import LABELS, labelled
 from tests.test_builder import ensure_busybox
-from worker.build_context import context_tar
-from worker.builder import build_image
-from worker.image_facts import clean_instruction, collect_image_facts
+from worker.images.build_context import context_tar
+from worker.images.builder import build_image
+from worker.images.facts import clean_instruction, collect_image_facts
 
 DOCKERFILE = b"""FROM busybox:1.35
 ARG FLAVOUR=plain

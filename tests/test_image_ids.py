@@ -2,7 +2,7 @@
 
 import pytest
 
-from worker.image_ids import full_id, hex_digest, short_id
+from worker.images.ids import full_id, hex_digest, short_id
 
 HEX = "0123456789abcdef" * 4
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.scenario_runs import example, run
-from worker.image_insight import layer_of_lines, lint_with_bytes, stage_instructions
+from worker.images.insight import layer_of_lines, lint_with_bytes, stage_instructions
 
 pytestmark = pytest.mark.docker
 

@@ -10,8 +10,8 @@ import pytest
 
 from worker.contract.analysis import ImageLayerDetails
 from worker.contract.codec import ContractError, from_json, to_json
-from worker.layer_results import change_tree
-from worker.layers import analyse_archive
+from worker.layers.analysis import analyse_archive
+from worker.layers.results import change_tree
 
 LISTS = 123_456
 LAYERS = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.layer_report import build_rows, layer_report
+from catalog.verifications.layer_report import build_rows, layer_report
 from worker.contract.analysis import AnalysisSummary
 from worker.contract.codec import ContractError, from_json
 from worker.contract.report import VerificationReport

@@ -14,13 +14,13 @@ import zstandard
 
 from tests.conftest import LABELS, labelled
 from tests.test_builder import ensure_busybox
-from worker.build_context import context_tar
-from worker.builder import build_image
-from worker.layer_archive import ArchiveError
-from worker.layer_entries import normalise_path, read_layer
-from worker.layer_stack import LayerChanges, LayerStack
-from worker.layer_stream import ForwardStream
-from worker.layers import analyse_archive, analyse_image
+from worker.images.build_context import context_tar
+from worker.images.builder import build_image
+from worker.layers.analysis import analyse_archive, analyse_image
+from worker.layers.archive import ArchiveError
+from worker.layers.entries import normalise_path, read_layer
+from worker.layers.stack import LayerChanges, LayerStack
+from worker.layers.stream import ForwardStream
 
 pytestmark = pytest.mark.docker
 
@@ -361,7 +361,7 @@ def oci_archive(saved: bytes) -> bytes:
 
 
 def test_a_layer_read_before_is_reused_by_its_content_addressed_name(docker_client, built, base, monkeypatch):
-    from worker import layer_archive
+    from worker.layers import archive as layer_archive
 
     monkeypatch.setattr(layer_archive, "REMEMBER_FROM_BYTES", 0)  # the test layers are small
     monkeypatch.setattr(layer_archive, "_READINGS", layer_archive.OrderedDict())

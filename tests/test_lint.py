@@ -1,6 +1,6 @@
 """hadolint findings, by line, with the bytes a size finding costs attached."""
 
-from worker.lint import Finding, lint_dockerfile, with_wasted_bytes
+from worker.images.lint import Finding, lint_dockerfile, with_wasted_bytes
 
 WASTEFUL = """FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y curl

@@ -3,8 +3,8 @@
 import re
 
 from catalog.content.rendering import highlight_file
-from catalog.layer_report import LintRow
-from catalog.lint_marks import mark_lines
+from catalog.verifications.layer_report import LintRow
+from catalog.verifications.lint_marks import mark_lines
 
 DOCKERFILE = "FROM busybox:1.35\nRUN echo one\nRUN echo two\n"
 

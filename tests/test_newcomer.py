@@ -16,8 +16,8 @@ import urllib.request
 from tests import factories
 from tests.conftest import RUN_ID
 from tests.test_runsite import REPO, answers, site_env, start_loaded_site, stop_at_last, wait_until
-from worker.base_specs import IMAGE_LABEL
-from worker.builder import remove_images
+from worker.bases.specs import IMAGE_LABEL
+from worker.images.builder import remove_images
 
 PROVISIONED = f"catalog-test-provisioned-{RUN_ID}:1"
 APPEARING = f"catalog-test-appearing-{RUN_ID}:1"

@@ -10,9 +10,9 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils.cache import patch_vary_headers
 
-from catalog import page_cache
 from catalog.content.importer import sync_patterns
-from catalog.page_cache import CACHE_HEADER, PageCacheMiddleware, page_cached
+from catalog.serving import page_cache
+from catalog.serving.page_cache import CACHE_HEADER, PageCacheMiddleware, page_cached
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,11 @@ def shared_cache(request, settings, tmp_path_factory):
     url = request.getfixturevalue("redis_url")
     prefix = f"test-page-cache-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {
-        "default": {"BACKEND": "catalog.redis_cache.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+        "default": {
+            "BACKEND": "catalog.serving.redis_cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
     }
     yield
     # Not cache.clear(): that empties the whole Redis database, the suite's broker included.
@@ -179,7 +183,7 @@ def test_pages_are_served_uncached_while_the_shared_cache_is_down(settings, clie
         closed_port = probe.getsockname()[1]
     settings.CACHES = {
         "default": {
-            "BACKEND": "catalog.redis_cache.RedisCache",
+            "BACKEND": "catalog.serving.redis_cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
         }
     }

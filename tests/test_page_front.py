@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.page_cache import CACHE_HEADER
-from catalog.page_front import PageFront
+from catalog.serving.page_cache import CACHE_HEADER
+from catalog.serving.page_front import PageFront
 from tests import factories
 from tests.test_page_cache import SITE_HEADERS
 
@@ -162,7 +162,7 @@ def test_the_wsgi_application_is_the_front():
 
 
 def test_a_hit_is_the_miss_byte_for_byte_and_header_by_header(site):
-    site.manage("shell", "-c", "from catalog import page_cache; page_cache.bump_generation()")
+    site.manage("shell", "-c", "from catalog.serving import page_cache; page_cache.bump_generation()")
     time.sleep(POLL_SECONDS)  # until then a worker may still answer with the page of before
     for path in ("/", PATTERN_PAGE):
         miss = site.request(path)
@@ -240,7 +240,7 @@ def test_a_bump_by_another_process_is_seen_within_the_poll_interval(site):
     site.manage("sync_patterns", "--path", str(site.tree), CACHE_URL="locmem://")
     assert all(b"Summary of pattern-0." in site.request(PATTERN_PAGE).body for _ in range(6))
 
-    site.manage("shell", "-c", "from catalog import page_cache; page_cache.bump_generation()")
+    site.manage("shell", "-c", "from catalog.serving import page_cache; page_cache.bump_generation()")
     bumped = time.monotonic()
     late = []  # requests sent more than the bound after the bump: the page each got
     while time.monotonic() < bumped + 4 * POLL_SECONDS:

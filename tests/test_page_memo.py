@@ -2,7 +2,7 @@
 
 import time
 
-from catalog.page_memo import CACHE_HEADER, PAGE_OVERHEAD, Page, PageMemo
+from catalog.serving.page_memo import CACHE_HEADER, PAGE_OVERHEAD, Page, PageMemo
 
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "1000")]
 

@@ -4,7 +4,7 @@ import pytest
 
 from tests.scenario_runs import example, run
 from tests.test_builder import ensure_busybox
-from worker.build_context import parse_dockerfile
+from worker.images.build_context import parse_dockerfile
 from worker.policy import (
     NOBODY,
     check_context,

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The supervisor runs in its own process, as under `make run`: it installs signal handlers.
 SUPERVISE = """
 import json, sys
-from catalog.processes import Supervisor
+from catalog.serving.processes import Supervisor
 supervisor = Supervisor(json.loads(sys.argv[1]), grace=float(sys.argv[2]))
 supervisor.start()
 print("children", *(child.pid for child in supervisor.children), flush=True)

@@ -4,7 +4,7 @@ import pytest
 
 from catalog.content.importer import sync_patterns
 from catalog.models import Example, Verification
-from catalog.queueing import queue_unverified
+from catalog.verifications.queueing import queue_unverified
 from tests import factories
 from tests.verification_pages import drain_verify_queue
 

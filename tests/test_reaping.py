@@ -5,7 +5,7 @@ import contextlib
 import pytest
 from docker.errors import NotFound
 
-from worker.reaping import reap
+from worker.engine.reaping import reap
 
 pytestmark = pytest.mark.docker
 

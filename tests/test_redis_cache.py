@@ -3,11 +3,13 @@
 from django.core.cache import caches
 from django.test import override_settings
 
-from catalog import page_cache
+from catalog.serving import page_cache
 
 
 def redis_cache(url: str):
-    settings = {"default": {"BACKEND": "catalog.redis_cache.RedisCache", "LOCATION": url, "KEY_PREFIX": "t"}}
+    settings = {
+        "default": {"BACKEND": "catalog.serving.redis_cache.RedisCache", "LOCATION": url, "KEY_PREFIX": "t"}
+    }
     return override_settings(CACHES=settings)
 
 

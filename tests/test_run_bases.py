@@ -7,8 +7,8 @@ import io
 import pytest
 
 from tests.scenario_runs import example, run
-from worker.builder import remove_images
-from worker.run_bases import base_config, copy_base
+from worker.bases.run_bases import base_config, copy_base
+from worker.images.builder import remove_images
 
 pytestmark = pytest.mark.usefixtures("busybox")
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.scenario_runs import APP_SH, HTTPD, checks_of, example, nothing_left, run
-from worker.engine import EngineUnavailable, connect
+from worker.engine.client import EngineUnavailable, connect
 from worker.runner import run_scenario
 
 pytestmark = pytest.mark.usefixtures("busybox")

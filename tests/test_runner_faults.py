@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from tests.scenario_runs import example, run
-from worker.builder import try_remove_images
-from worker.engine import label_filters
+from worker.engine.client import label_filters
+from worker.images.builder import try_remove_images
 
 pytestmark = pytest.mark.usefixtures("busybox")
 

@@ -72,7 +72,7 @@ def start_loaded_site(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.P
 def stop_at_last(site: subprocess.Popen, docker_client=None) -> None:
     """In a `finally`: the site is killed if still running, and its worker's images removed."""
     from tests.conftest import RUN_ID
-    from worker.builder import remove_images
+    from worker.images.builder import remove_images
 
     with contextlib.suppress(ProcessLookupError):
         site.kill()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from worker.quantities import format_size, parse_duration, parse_size
+from worker.contract.quantities import format_size, parse_duration, parse_size
 from worker.scenario import Scenario, parse_scenario
 
 FILES = {"Dockerfile", "Dockerfile.shell", "site/index.html"}

@@ -8,7 +8,7 @@ import yaml
 from django.utils import timezone
 
 from catalog.models import ServiceBeat
-from worker.engine_check import engine_report
+from worker.engine.check import engine_report
 
 NO_ENGINE = {
     "ok": False,

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
-from catalog import page_cache
 from catalog.content.importer import sync_patterns
 from catalog.models import Example, Verification
+from catalog.serving import page_cache
 from tests import factories
 from tests.verification_pages import drain_verify_queue
 from tests.verification_results import (

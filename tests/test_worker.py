@@ -9,12 +9,12 @@ from django.core.management import call_command
 
 from catalog.content.importer import sync_patterns
 from catalog.models import Example, Verification
-from catalog.queueing import request_verification
+from catalog.verifications.queueing import request_verification
 from tests import factories
 from tests.conftest import RUN_ID
 from tests.worker_process import WorkerProcess
-from worker.builder import remove_images
-from worker.quantities import format_size
+from worker.contract.quantities import format_size
+from worker.images.builder import remove_images
 from worker.tasks import verify_example
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -9,12 +9,12 @@ from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import connection
 
-from catalog import page_cache
 from catalog.models import ServiceBeat
-from catalog.queueing import queue_unverified
+from catalog.serving import page_cache
+from catalog.verifications.queueing import queue_unverified
 from worker.contract.codec import to_json
 from worker.contract.engine import EngineReport
-from worker.engine_check import engine_report
+from worker.engine.check import engine_report
 from worker.tasks import wake_waiting_verifications
 
 log = logging.getLogger(__name__)

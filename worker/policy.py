@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 
 from docker.types import LogConfig, Ulimit
 
-from worker.build_context import Dockerfile, Files, parse_dockerfile, safe_path
+from worker.images.build_context import Dockerfile, Files, parse_dockerfile, safe_path
 
 TRUST_LEVELS = ("curated", "untrusted")
 DOCKERFILE_MAX = 64 * 1024

@@ -12,14 +12,20 @@ from pathlib import Path
 import docker
 from docker.errors import APIError
 
-from worker.base_specs import load_allowed_bases
-from worker.build_context import safe_path
+from worker.bases.specs import load_allowed_bases
+from worker.capped_log import CappedLog, capped_text
+from worker.contract.quantities import format_size
 from worker.contract.results import Check, ScenarioResult, StepReport
-from worker.engine import EngineUnavailable, checked_labels, engine_errors, engine_fault, engine_info
-from worker.image_insight import image_insight
+from worker.engine.client import (
+    EngineUnavailable,
+    checked_labels,
+    engine_errors,
+    engine_fault,
+    engine_info,
+)
+from worker.images.build_context import safe_path
+from worker.images.insight import image_insight
 from worker.policy import RunPolicy, check_context, check_dockerfile, run_policy
-from worker.quantities import format_size
-from worker.results import CappedLog, capped_text
 from worker.scenario import Scenario
 from worker.steps.compare import compare
 from worker.steps.context import RunContext, StepFailure, StepOutcome
@@ -50,8 +56,8 @@ def run_scenario(
     before returning (images excepted: see builder.remove_images). EngineUnavailable
     and exceptions raised by `on_event` propagate; every other problem is a result.
     `allowed_bases` is the FROM allow-list for untrusted examples (default: bases.yaml).
-    `analyse` reads every built image's layers and lints its Dockerfile (worker/image_insight.py).
-    `base_cache` is a folder that keeps base images' configs between runs (worker/run_bases.py).
+    `analyse` reads every built image's layers and lints its Dockerfile (worker/images/insight.py).
+    `base_cache` is a folder that keeps base images' configs between runs (worker/bases/run_bases.py).
     """
     started = time.monotonic()
     policy, labels = run_policy(trust), checked_labels(labels)

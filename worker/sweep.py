@@ -1,17 +1,17 @@
 """The reaper's sweep of the engine, and its report: what the reap_orphans task does besides the rows.
 
 Celery and Django glue: it reads which attempts are live from the database and hands
-them to worker/reaping.py, which removes on the engine what none of them owns.
+them to worker/engine/reaping.py, which removes on the engine what none of them owns.
 """
 
 import logging
 
 from django.conf import settings
 
-from catalog import page_cache
 from catalog.models import ServiceBeat, Verification
-from worker.engine import EngineUnavailable, connect
-from worker.reaping import reap
+from catalog.serving import page_cache
+from worker.engine.client import EngineUnavailable, connect
+from worker.engine.reaping import reap
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import close_old_connections
 
-from catalog import page_cache
 from catalog.models import Verification
-from worker.disk_space import ensure_free_space
-from worker.engine import EngineUnavailable, connect
+from catalog.serving import page_cache
+from worker.engine.client import EngineUnavailable, connect
+from worker.engine.disk_space import ensure_free_space
 from worker.sweep import record_sweep, sweep_engine
 from worker.verification_run import run_attempt, wait_after_fault, wait_for_engine
 

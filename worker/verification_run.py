@@ -13,13 +13,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from catalog import page_cache
 from catalog.models import ImageLayers, Verification
-from worker.builder import try_remove_images
+from catalog.serving import page_cache
 from worker.contract import labels
 from worker.contract.report import VerificationReport
 from worker.contract.results import ScenarioResult
-from worker.environment import environment_fingerprint
+from worker.engine.environment import environment_fingerprint
+from worker.images.builder import try_remove_images
 from worker.progress import Progress
 from worker.runner import run_scenario
 from worker.scenario import Scenario

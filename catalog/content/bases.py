@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from catalog.content.sources import ContentError
-from worker.base_specs import read_bases_file
+from worker.bases.specs import read_bases_file
 
 FILE = "bases.yaml"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource, load_yaml
 from catalog.content.taxonomy import SLUG_PATTERN
-from worker.build_context import parse_dockerfile
+from worker.images.build_context import parse_dockerfile
 from worker.policy import image_ref_problems
 from worker.scenario import parse_scenario
 

@@ -5,14 +5,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from catalog import page_cache, search
+from catalog import search
 from catalog.content.loader import load_tree
 from catalog.content.rendering import highlight_file, render_markdown
 from catalog.content.sources import ContentError, ExampleSource, PatternSource
 from catalog.content.taxonomy import CATEGORIES, INVERTED_RELATIONS
 from catalog.models import Category, Example, ExampleFile, Pattern, PatternCategory, PatternRelation
-from catalog.queueing import queue_examples
-from catalog.service_status import worker_has_reported
+from catalog.serving import page_cache
+from catalog.verifications.queueing import queue_examples
+from catalog.verifications.status import worker_has_reported
 
 
 @dataclass

@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog.before_after import before_and_after
 from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
 from catalog.content.sources import ContentError, PatternSource, load_yaml
 from catalog.content.taxonomy import CATEGORY_SLUGS, KINDS, RELATIONS, SECTIONS, SLUG_PATTERN
-from catalog.image_comparison import image_pairs
+from catalog.verifications.before_after import before_and_after
+from catalog.verifications.comparison import image_pairs
 from worker.scenario import Scenario
 
 SLUG = SLUG_PATTERN

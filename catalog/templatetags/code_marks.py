@@ -2,7 +2,7 @@
 
 from django import template
 
-from catalog.lint_marks import mark_lines
+from catalog.verifications.lint_marks import mark_lines
 
 register = template.Library()
 

@@ -1,7 +1,7 @@
 """The layer analysis of an image: the summary a result keeps, with lint, and the full analysis.
 
 The summary is bounded by the layer count and travels in the result. The full analysis (every
-layer's change list, ImageAnalysis.to_dict() in worker/layer_results.py) is stored apart
+layer's change list, ImageAnalysis.to_dict() in worker/layers/results.py) is stored apart
 (ImageLayers) and read by the layer file pages.
 """
 

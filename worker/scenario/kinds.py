@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from worker.quantities import parse_duration, parse_size
+from worker.contract.quantities import parse_duration, parse_size
 from worker.scenario.declared import Declared
 
 HOST_ACCESS = {"docker-socket", "host-pid", "host-network"}

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from worker.image_ids import short_id
-from worker.quantities import format_size
+from worker.contract.quantities import format_size
+from worker.images.ids import short_id
 from worker.steps.context import RunContext, StepOutcome
 from worker.steps.images import facts_of
 from worker.steps.judges import Expectation, Judge, Observed, Verdict, evaluate

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 
-from worker.build_context import Files, context_tar, touched
+from worker.bases.run_bases import BaseCopyError, copy_base
 from worker.contract.labels import ATTEMPT, BASE_COPY, INSTANCE, RUN, RUN_ONLY, VERIFICATION
 from worker.contract.results import BuildResult, Check, ImageFacts
-from worker.engine import engine_errors, label_filters
+from worker.engine.client import engine_errors, label_filters
+from worker.images.build_context import Files, context_tar, touched
 from worker.policy import RunPolicy
-from worker.run_bases import BaseCopyError, copy_base
 from worker.steps.judges import Expectations, evaluate
 from worker.steps.output import ContainerOutput
 
@@ -85,7 +85,7 @@ class RunContext:
         # what finds them again, not the attempt or the example's name.
         self.image_labels = {key: value for key, value in labels.items() if key not in RUN_ONLY}
         self.deadline, self.emit, self.nocache = deadline, emit, nocache
-        self.base_cache = base_cache  # where base configs are kept between runs (worker/run_bases.py)
+        self.base_cache = base_cache  # where base configs are kept between runs (worker/bases/run_bases.py)
         self.base_copies: dict[str, str] = {}  # base ref -> the tag of this run's private copy
         self.builds: dict[str, BuildResult] = {}
         self.build_results: list[BuildResult] = []
@@ -132,7 +132,7 @@ class RunContext:
         self._context = None
 
     def base_copy(self, ref: str) -> str:
-        """The tag of this run's private copy of a base image, made on first use (worker/run_bases.py)."""
+        """The tag of this run's private copy of a base image, made on first use (bases/run_bases.py)."""
         if ref not in self.base_copies:
             tag = f"{self.repository}:base-{len(self.base_copies) + 1}"
             labels = {**self.image_labels, BASE_COPY: self.token}

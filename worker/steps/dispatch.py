@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from docker.errors import APIError
 
 from worker.contract.results import Check
-from worker.engine import engine_fault
+from worker.engine.client import engine_fault
 from worker.steps.context import RunContext, StepFailure, StepOutcome
 from worker.steps.registry import ACTIONS
 

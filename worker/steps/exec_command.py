@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from worker.engine import engine_errors
+from worker.engine.client import engine_errors
 from worker.steps.action import StepAction
 from worker.steps.arguments import checked_user, words
 from worker.steps.context import RunContext, StepOutcome, retry_until

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import requests
 from docker.errors import APIError
 
-from worker.engine import engine_errors, is_read_timeout
+from worker.engine.client import engine_errors, is_read_timeout
 from worker.steps.context import ContainerHandle, RunContext, StepOutcome
 from worker.steps.judges import (
     DURATION_MAX,

@@ -6,7 +6,7 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING
 
-from worker.engine import engine_errors
+from worker.engine.client import engine_errors
 from worker.steps.action import StepAction, on_container
 from worker.steps.context import RunContext, StepOutcome
 from worker.steps.judges import Expectation, equals, evaluate

@@ -6,8 +6,8 @@ import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from worker.engine import engine_errors
-from worker.quantities import format_size
+from worker.contract.quantities import format_size
+from worker.engine.client import engine_errors
 from worker.steps.action import StepAction, on_image
 from worker.steps.context import NEVER_STARTED, RunContext, StepOutcome
 from worker.steps.images import facts_of

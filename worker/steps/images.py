@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from worker.build_context import Dockerfile, context_tar, labelled_build, parse_dockerfile
-from worker.builder import build_image
 from worker.contract.results import BuildResult, ImageFacts
-from worker.image_facts import collect_image_facts
-from worker.image_ids import short_id
+from worker.images.build_context import Dockerfile, context_tar, labelled_build, parse_dockerfile
+from worker.images.builder import build_image
+from worker.images.facts import collect_image_facts
+from worker.images.ids import short_id
 from worker.steps.context import RunContext, StepFailure
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from worker.contract.quantities import format_size
 from worker.contract.results import Check
-from worker.quantities import format_size
 
 
 class Verdict(NamedTuple):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import docker
 
-from worker.results import OUTPUT_LIMIT, CappedLog
+from worker.capped_log import OUTPUT_LIMIT, CappedLog
 
 
 class ContainerOutput:

@@ -19,8 +19,8 @@ import requests
 from docker.errors import APIError
 from docker.types import LogConfig
 
-from worker.engine import engine_errors, is_read_timeout
-from worker.results import CappedLog
+from worker.capped_log import CappedLog
+from worker.engine.client import engine_errors, is_read_timeout
 from worker.steps.action import StepAction
 from worker.steps.context import ContainerHandle, RunContext, StepFailure, StepOutcome, retry_until
 from worker.steps.exits import engine_duration

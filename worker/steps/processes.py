@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from worker.engine import engine_errors
+from worker.engine.client import engine_errors
 from worker.steps.action import StepAction, on_container
 from worker.steps.context import RunContext, StepOutcome
 from worker.steps.judges import OUTPUT, Expectation, Judge, Observed, Verdict, evaluate

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from worker.engine import engine_errors
+from worker.engine.client import engine_errors
 from worker.steps.action import Problem, StepAction
 from worker.steps.arguments import container_arguments
 from worker.steps.context import ContainerHandle, RunContext, StepOutcome

@@ -7,7 +7,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from worker.engine import engine_errors
+from worker.engine.client import engine_errors
 from worker.steps.action import StepAction, on_container
 from worker.steps.context import RunContext, StepOutcome
 from worker.steps.exits import exit_outcome, exit_state

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from worker.build_context import Files, context_tar, safe_path
-from worker.engine import engine_errors
+from worker.engine.client import engine_errors
+from worker.images.build_context import Files, context_tar, safe_path
 from worker.steps.context import NEVER_STARTED, RunContext, StepFailure
 
 VOLUME_MOUNT = "/volume"

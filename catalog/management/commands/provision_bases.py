@@ -11,10 +11,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from worker.base_specs import BaseRecord, BaseSpec, ProvisionError, read_bases
-from worker.bases import provision, record_provisioning
-from worker.image_ids import short_id
-from worker.quantities import format_size
+from worker.bases.provision import provision, record_provisioning
+from worker.bases.specs import BaseRecord, BaseSpec, ProvisionError, read_bases
+from worker.contract.quantities import format_size
+from worker.images.ids import short_id
 from worker.tasks import wake_waiting_verifications
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from catalog.processes import Supervisor
+from catalog.serving.processes import Supervisor
 
-# Two processes for two cores; each answers cached pages from its own memo (catalog/page_cache.py).
+# Two processes for two cores; each answers cached pages from its own memo (catalog/serving/page_cache.py).
 SITE_WORKERS = 2
 SITE_THREADS = 4
 

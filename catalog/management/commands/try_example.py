@@ -13,13 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
-from worker.build_context import context_files
-from worker.builder import try_remove_images
 from worker.contract import labels as label
 from worker.contract.analysis import AnalysisSummary
 from worker.contract.codec import from_json
-from worker.engine import EngineUnavailable, connect
-from worker.quantities import format_size
+from worker.contract.quantities import format_size
+from worker.engine.client import EngineUnavailable, connect
+from worker.images.build_context import context_files
+from worker.images.builder import try_remove_images
 from worker.runner import run_scenario
 from worker.scenario import Scenario
 

@@ -6,11 +6,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Example, Verification
-from catalog.queueing import request_verification
-from catalog.verify_plan import plan_verifications
-from catalog.verify_report import progress_line, summary_table
-from worker.engine import EngineUnavailable, connect
-from worker.environment import environment_fingerprint
+from catalog.verifications.queueing import request_verification
+from catalog.verifications.verify_plan import plan_verifications
+from catalog.verifications.verify_report import progress_line, summary_table
+from worker.engine.client import EngineUnavailable, connect
+from worker.engine.environment import environment_fingerprint
 from worker.scenario import Scenario
 
 
