@@ -4,9 +4,10 @@ The fault suite restarts, fills and kills these; the shared ones (the suite's Re
 its PostgreSQL on 5432, the machine's dockerd) other tests and other work rely on. Each
 private service lives under one temporary folder and is gone, with its processes, at `close()`.
 
-The engine runs in a network namespace of its own (shared/notes/contributions.md: a second
-dockerd started in the host's namespace takes `docker0` from the main one), with its data on a
-loop-mounted file system of its own, so that "the disk is nearly full" is a real full disk.
+The engine runs in a network namespace of its own: a dockerd takes charge of the `docker0` bridge
+of the namespace it starts in (sets its address, or deletes it under `--bridge none`), so in the
+host's a second engine would take the main engine's bridge from it. Its data is on a loop-mounted file system of its own, so that "the disk is nearly full"
+is a real full disk.
 """
 
 from __future__ import annotations

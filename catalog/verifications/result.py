@@ -25,16 +25,10 @@ from worker.contract.results import ImageFacts
 # What a finished row without a stored result shows: no checks, images or steps.
 NO_RESULT = VerificationReport(Outcome.ERROR, FailureReason.NONE, "")
 
+# A row's states, and two words of the panel's own: no row yet, and a row this site will not run.
 STATUS_LABELS = {
     "none": "Not verified yet",
-    "queued": "Queued",
-    "waiting": "Waiting",
-    "building": "Building",
-    "running": "Running",
-    "passed": "Passed",
-    "failed": "Failed",
-    "error": "Error",
-    "cancelled": "Cancelled",
+    **{state.value: state.label for state in Verification.State},
     "skipped": "Not run here",
 }
 
@@ -309,7 +303,7 @@ def make_report(verification: Verification, example: Example) -> Report:
         checks=checks,
         passed_checks=len(checks) - failed,
         failed_checks=failed,
-        build_failure=build_failure(report) if verification.state != "passed" else None,
+        build_failure=build_failure(report) if verification.state != Verification.State.PASSED else None,
         failed_steps=tuple(
             StepOutput(step.index + 1, step.title, step.status, step.detail, step.output)
             for step in report.steps
