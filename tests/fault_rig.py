@@ -6,8 +6,8 @@ private service lives under one temporary folder and is gone, with its processes
 
 The engine runs in a network namespace of its own: a dockerd takes charge of the `docker0` bridge
 of the namespace it starts in (sets its address, or deletes it under `--bridge none`), so in the
-host's a second engine would take the main engine's bridge from it. Its data is on a loop-mounted file system of its own, so that "the disk is nearly full"
-is a real full disk.
+host's a second engine would take the main engine's bridge from it. Its data is on a loop-mounted
+file system of its own, so that "the disk is nearly full" is a real full disk.
 """
 
 from __future__ import annotations
