@@ -4,11 +4,12 @@ import re
 import stat
 from pathlib import Path
 
-from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource, load_yaml
+from catalog.content.mutants import MUTANT_DIR, MUTANT_FILE, load_mutant, split_mutant
+from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource, MutantSource, load_yaml
 from catalog.content.taxonomy import SLUG_PATTERN
 from worker.images.build_context import parse_dockerfile
 from worker.policy import image_ref_problems
-from worker.scenario import parse_scenario
+from worker.scenario import Scenario, parse_scenario
 
 SCENARIO_FILE = "example.yaml"
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*$")
@@ -22,7 +23,7 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
     before = len(errors)
     if not SLUG_PATTERN.match(folder.name):
         errors.append(ContentError(str(relative), "", "example folder names are slugs"))
-    files = read_files(root, folder, errors)
+    files, mutant_files = split_mutant(read_files(root, folder, errors))
     scenario_file = str(relative / SCENARIO_FILE)
     source = next((f for f in files if f.path == SCENARIO_FILE), None)
     if source is None:
@@ -48,6 +49,7 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
         contents = {f.path: f.content for f in files}
         for image in scenario.images:
             check_bases(contents[image.dockerfile], str(relative / image.dockerfile), bases, errors)
+    mutant = check_mutant(relative, raw, scenario, files, mutant_files, bases, errors) if scenario else None
     if len(errors) > before or scenario is None:
         return None
     return ExampleSource(
@@ -57,7 +59,27 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
         scenario=scenario.to_dict(),
         host_access=scenario.host_access,
         files=tuple(files),
+        mutant=mutant,
     )
+
+
+def check_mutant(
+    relative: Path, raw: object, scenario: Scenario, files: list, mutant_files: list, bases: set, errors: list
+) -> MutantSource | None:
+    """The mutant, if its files still fit the example's scenario and build only from listed bases."""
+    before = len(errors)
+    mutant = load_mutant(relative, files, mutant_files, errors)
+    if mutant is None:
+        return None
+    _, problems = parse_scenario(raw, {f.path for f in mutant.files if f.path != SCENARIO_FILE})
+    scenario_file = str(relative / MUTANT_DIR / MUTANT_FILE)
+    for problem in problems:
+        message = f"the mutant's files do not fit the example: {problem.message}"
+        errors.append(ContentError(scenario_file, problem.field, message))
+    contents = {f.path: f.content for f in mutant.files}
+    for path in {image.dockerfile for image in scenario.images} & set(mutant.changed) & set(contents):
+        check_bases(contents[path], str(relative / MUTANT_DIR / path), bases, errors)
+    return mutant if len(errors) == before else None
 
 
 def read_files(root: Path, folder: Path, errors: list) -> list[ExampleFileSource]:

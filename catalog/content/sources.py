@@ -25,6 +25,13 @@ class ExampleFileSource:
 
 
 @dataclass(frozen=True)
+class MutantSource:
+    undoes: str  # one sentence: what of the pattern the mutant takes away
+    changed: tuple[str, ...]  # the example's paths it replaces, adds or removes, sorted
+    files: tuple[ExampleFileSource, ...]  # the whole file set the mutant runs with
+
+
+@dataclass(frozen=True)
 class ExampleSource:
     slug: str
     title: str
@@ -32,6 +39,9 @@ class ExampleSource:
     scenario: dict
     host_access: tuple[str, ...]
     files: tuple[ExampleFileSource, ...]
+    # The example with its pattern undone (catalog/content/mutants.py); run by the test suite, not
+    # by the worker, so it is not part of what a verification's hash covers.
+    mutant: MutantSource | None = None
 
     @property
     def content_hash(self) -> str:

@@ -2,37 +2,35 @@
 
 It checks the folder exactly as sync_patterns does, then runs the scenario on the engine in this
 process (no worker, no database), printing the live log and every check. Everything it makes is
-labelled `catalog.owner=try` and removed before it returns, images included.
+labelled `catalog.owner=try` and removed before it returns, images included. With `--mutant` it
+runs the example's mutant instead and succeeds only if the example's checks catch it.
 """
 
-import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.content.bases import load_bases
-from catalog.content.examples import load_example
-from worker.contract import labels as label
+from catalog.trial import TrialError, judge_mutant, load_example_folder, run_trial
 from worker.contract.analysis import AnalysisSummary
 from worker.contract.codec import from_json
 from worker.contract.quantities import format_size
+from worker.contract.results import ScenarioResult
 from worker.engine.client import EngineUnavailable, connect
-from worker.images.build_context import context_files
-from worker.images.builder import try_remove_images
-from worker.runner import run_scenario
-from worker.scenario import Scenario
 
 
 class Command(BaseCommand):
-    help = "Verify one example folder on the engine right now and print its checks."
+    help = "Verify one example folder (or its mutant) on the engine right now and print its checks."
 
     def add_arguments(self, parser):
         parser.add_argument("folders", nargs="+", help="example folders, e.g. patterns/sidecar/examples/web")
         parser.add_argument("--allow-host-access", action="store_true", help="run socket/host examples")
         parser.add_argument("--quiet", action="store_true", help="print only the checks, not the log")
+        parser.add_argument(
+            "--mutant", action="store_true", help="run each example's mutant; it must fail the checks"
+        )
 
-    def handle(self, *args, folders, allow_host_access, quiet, **options):
+    def handle(self, *args, folders, allow_host_access, quiet, mutant, **options):
         try:
             client = connect()
         except EngineUnavailable as error:
@@ -40,45 +38,45 @@ class Command(BaseCommand):
         failed = [
             folder
             for folder in folders
-            if not self.try_one(client, Path(folder).resolve(), allow_host_access, quiet)
+            if not self.try_one(
+                client, Path(folder), allow_host_access=allow_host_access, quiet=quiet, mutant=mutant
+            )
         ]
         if failed:
             names = ", ".join(failed)
-            raise CommandError(f"{len(failed)} of {len(folders)} example(s) did not pass: {names}")
+            what = "mutant(s) were not caught" if mutant else "example(s) did not pass"
+            raise CommandError(f"{len(failed)} of {len(folders)} {what}: {names}")
 
-    def try_one(self, client, folder: Path, allow_host_access: bool, quiet: bool) -> bool:
-        root = Path(settings.PATTERNS_DIR).resolve()
-        if not folder.is_dir() or root not in folder.parents:
-            raise CommandError(f"{folder} is not an example folder under {root}")
-        errors: list = []
-        example = load_example(root, folder, set(load_bases(root, errors)), errors)
-        if errors or example is None:
-            raise CommandError("\n".join(str(error) for error in errors) or f"{folder}: not loadable")
-        files = context_files(example.files)
-        labels = {
-            label.OWNER: "try",
-            label.INSTANCE: settings.CATALOG_INSTANCE,
-            label.VERIFICATION: f"try-{uuid.uuid4().hex[:12]}",
-        }
-        echo = None if quiet else (lambda line: self.stdout.write(f"  | {line}"))
-        self.stdout.write(f"== {folder.relative_to(root)}")
+    def try_one(self, client, folder: Path, *, allow_host_access: bool, quiet: bool, mutant: bool) -> bool:
         try:
-            result = run_scenario(
-                client,
-                Scenario.from_dict(example.scenario),
-                files,
-                labels,
-                allow_host_access=allow_host_access,
-                on_event=echo,
-                base_cache=settings.VAR_DIR / "base-configs",
+            example = load_example_folder(folder)
+        except TrialError as error:
+            raise CommandError(str(error)) from error
+        if mutant and example.mutant is None:
+            raise CommandError(f"{folder}: no mutant/ folder (patterns/AUTHORING.md, 'Mutants')")
+        files = example.mutant.files if mutant else example.files
+        shown = folder.resolve().relative_to(Path(settings.PATTERNS_DIR).resolve())
+        self.stdout.write(f"== {shown}{' (mutant)' if mutant else ''}")
+        if mutant:
+            self.stdout.write(f"  undoes: {example.mutant.undoes}")
+        echo = None if quiet else (lambda line: self.stdout.write(f"  | {line}"))
+        try:
+            trial = run_trial(
+                client, example, files, owner="try", allow_host_access=allow_host_access, on_event=echo
             )
         except EngineUnavailable as error:
             self.stdout.write(f"  => infrastructure error, not the example's fault: {error}")
             return False
-        finally:
-            left = try_remove_images(client, labels)
-            if left:
-                self.stdout.write(f"  clean-up: {left}")
+        if trial.clean_up:
+            self.stdout.write(f"  clean-up: {trial.clean_up}")
+        self.print_checks(trial.result)
+        if mutant:
+            verdict = judge_mutant(trial.result)
+            self.stdout.write(f"  => mutant {'caught' if verdict.killed else 'NOT caught'}: {verdict.why}")
+            return verdict.killed
+        return self.print_verdict(trial.result)
+
+    def print_checks(self, result: ScenarioResult) -> None:
         for check in result.checks:
             mark = "ok  " if check.passed else "FAIL"
             self.stdout.write(
@@ -93,11 +91,12 @@ class Command(BaseCommand):
                 f"  image {name}: {format_size(result.images[name].size)}, "
                 f"{format_size(summary.reclaimable_bytes)} reclaimable, lint {lint or 'clean'}"
             )
+
+    def print_verdict(self, result: ScenarioResult) -> bool:
         verdict = result.outcome
         if verdict == "error":
             verdict = "infrastructure error, not the example's fault"
         if result.failure_reason:
             verdict += f" ({result.failure_reason}: {result.detail})"
-
         self.stdout.write(f"  => {verdict} in {result.duration:.1f} s, {len(result.checks)} checks")
         return result.passed
