@@ -17,6 +17,7 @@ from worker.steps import (
     health,
     image,
     judges,
+    layers,
     logs,
     probe,
     processes,
@@ -45,6 +46,7 @@ ACTIONS: dict[str, StepAction] = {
         processes.ACTION,
         health.ACTION,
         image.ACTION,
+        layers.ACTION,
     )
 }
 COMPARISON: judges.Expectations = compare.EXPECT  # what example.yaml's `compare` entries may expect
