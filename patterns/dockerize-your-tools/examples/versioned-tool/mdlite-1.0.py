@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """mdlite 1.0: turn a tiny subset of Markdown (headings, paragraphs) into HTML."""
 
 import argparse

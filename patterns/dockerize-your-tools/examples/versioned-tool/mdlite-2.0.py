@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """mdlite 2.0: like 1.0, plus a table of contents built from the level-two headings."""
 
 import argparse
