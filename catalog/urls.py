@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalog import api, views
+from catalog import api, relations_graph, views
 from catalog.verifications import layer_files
 from catalog.verifications import views as verification_views
 
@@ -30,6 +30,7 @@ catalog_patterns = [
     path("csrf-token.json", verification_views.csrf_token, name="csrf-token"),
     path("status/", verification_views.status, name="status"),
     path("search/", views.search, name="search"),
+    path("relations/", relations_graph.relations, name="relations"),
     path("categories.css", views.category_styles, name="category-styles"),
     path("api/patterns.json", api.pattern_list, name="api-pattern-list"),
     path("api/patterns/<slug:slug>.json", api.pattern_detail, name="api-pattern-detail"),
