@@ -51,8 +51,10 @@ def test_examples_waiting_for_missing_bases_pass_once_the_bases_exist(site_env, 
     site_env.update(
         PATTERNS_DIR=str(tree),
         VERIFY_EXTRA_LABELS=f"catalog.test-run={RUN_ID}",
-        VERIFY_RETRY_SECONDS="2",
-        VERIFY_RETRY_MAX_SECONDS="4",
+        # Longer than the steps up to provision_bases take on a busy machine: the periodic waker must
+        # not re-queue the rows first, or provision_bases finds fewer than two still waiting.
+        VERIFY_RETRY_SECONDS="45",
+        VERIFY_RETRY_MAX_SECONDS="45",
         VERIFY_WAKE_INTERVAL="1",
     )
 
@@ -83,7 +85,8 @@ def test_examples_waiting_for_missing_bases_pass_once_the_bases_exist(site_env, 
             rm=True,
         )
         for slug in ("pattern-0", "pattern-1"):
-            wait_until(lambda s=slug: state_of(port, s) == "passed", 120, f"{slug} never passed", site, log)
+            # pattern-1 waits once more (its base appears only now) and is woken by the periodic waker.
+            wait_until(lambda s=slug: state_of(port, s) == "passed", 180, f"{slug} never passed", site, log)
         site.send_signal(signal.SIGTERM)
         assert site.wait(timeout=20) == 0, log.read_text()
     finally:
