@@ -1,9 +1,11 @@
 """Base provisioning on the real engine: the busybox stand-in is built, labelled, reused and runs a shell."""
 
+import io
 import re
 import uuid
 from pathlib import Path
 
+import docker
 import pytest
 from django.conf import settings
 
@@ -11,7 +13,9 @@ from worker.bases.provision import provision
 from worker.bases.specs import (
     IMAGE_LABEL,
     RECIPE_LABEL,
+    RECIPE_VERSION_LABEL,
     SOURCE_LABEL,
+    STAND_IN_VERSION,
     BaseSpec,
     ProvisionError,
     load_allowed_bases,
@@ -92,8 +96,10 @@ def test_absent_busybox_is_built_labelled_then_reused(docker_client, docker_labe
         "busybox-static",
         "",
     )
-    assert any(event.startswith("Step ") for event in events)
-    labels = docker_client.images.get(busybox_spec.image).labels
+    assert any("one-layer root filesystem" in event for event in events)
+    image = docker_client.images.get(busybox_spec.image)
+    assert len(image.attrs["RootFS"]["Layers"]) == 1  # as the published busybox image
+    labels = image.labels
     assert {
         SOURCE_LABEL: "stand-in",
         RECIPE_LABEL: "busybox-static",
@@ -108,6 +114,26 @@ def test_absent_busybox_is_built_labelled_then_reused(docker_client, docker_labe
     )
     assert (reused.source, reused.origin, reused.image_id) == ("present", "stand-in", built.image_id)
     assert again == []  # nothing pulled, nothing built
+
+
+def test_a_stand_in_of_an_older_recipe_is_built_again(docker_client, docker_labels, busybox_spec):
+    old = {SOURCE_LABEL: "stand-in", RECIPE_LABEL: "busybox-static", **docker_labels}  # no recipe version
+    stale, _ = docker_client.images.build(
+        fileobj=io.BytesIO(b"FROM busybox:1.35\nLABEL stale=yes\n"),
+        tag=busybox_spec.image,
+        labels=old,
+        rm=True,
+    )
+    events: list[str] = []
+    record = provision(
+        docker_client, busybox_spec, try_pull=False, on_event=events.append, labels=docker_labels
+    )
+    assert record.source == "stand-in" and record.image_id != stale.id
+    assert any("older recipe" in event for event in events)
+    labels = docker_client.images.get(busybox_spec.image).labels
+    assert labels[RECIPE_VERSION_LABEL] == STAND_IN_VERSION
+    with pytest.raises(docker.errors.ImageNotFound):
+        docker_client.images.get(stale.id)
 
 
 def test_stand_in_runs_a_shell_without_network(docker_client, docker_labels, busybox_spec):

@@ -87,8 +87,11 @@ def test_passed_run_shows_summary_checks_sizes_history_and_chart(client, example
     assert "Passed 3 of 3 checks in 4.2 s on Docker 20.10.24, x86_64, 3 minutes ago." in text
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+" [^>]*data-ago>3\xa0minutes ago</time>', html)
     # Base images: which stand-in, which pulled digest.
-    assert "busybox:1.35 stand-in built offline from the busybox-static recipe" in text
+    stand_in = "busybox:1.35 stand-in built offline from the busybox-static recipe Not the published image"
+    assert stand_in in text
+    assert "It differs in this: Debian's static busybox build" in text.replace("&#x27;", "'")  # bases.yaml's
     assert "debian:bookworm-slim pulled sha256:9d9d9d9d9d9d" in text
+    assert text.count("Not the published image") == 1  # the pulled base is the published one
     # Checks with both values, and a word beside each icon.
     assert "3 of 3 passed" in text
     assert (

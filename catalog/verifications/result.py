@@ -5,10 +5,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from catalog.content.bases import stand_in_differences
 from catalog.models import Example, Verification
 from catalog.verifications.before_after import BeforeAfter, before_and_after
 from catalog.verifications.charts import layer_chart_svg
@@ -116,6 +118,7 @@ class BaseImage:
     image_id: str
     digest: str
     recipe: str
+    differs: str = ""  # for a stand-in: what it is known to differ in from the published image
 
     @property
     def short_id(self) -> str:
@@ -232,6 +235,7 @@ def image_report(name: str, facts: ImageFacts, sizes: Sequence[tuple[datetime, i
 
 
 def base_images(environment: Environment | None) -> tuple[BaseImage, ...]:
+    differences = stand_in_differences(settings.PATTERNS_DIR)
     return tuple(
         BaseImage(
             ref=base.ref,
@@ -239,6 +243,7 @@ def base_images(environment: Environment | None) -> tuple[BaseImage, ...]:
             image_id=base.id or "",
             digest=base.digests[0] if base.digests else "",
             recipe=base.recipe,
+            differs=differences.get(base.ref, "") if base.source == "stand-in" else "",
         )
         for base in (environment.bases if environment else ())
     )

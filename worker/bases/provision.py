@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -14,7 +15,16 @@ from docker.errors import DockerException
 from docker.models.images import Image
 from docker.utils import parse_repository_tag
 
-from worker.bases.specs import SOURCE_LABEL, STAND_IN, BaseRecord, BaseSpec, OnEvent, local_image
+from worker.bases.specs import (
+    RECIPE_VERSION_LABEL,
+    SOURCE_LABEL,
+    STAND_IN,
+    STAND_IN_VERSION,
+    BaseRecord,
+    BaseSpec,
+    OnEvent,
+    local_image,
+)
 from worker.bases.stand_ins import build_stand_in
 
 # docker-py's pull() sets no read timeout; a registry that never answers must not stall provisioning.
@@ -33,6 +43,11 @@ def provision(
     # labels: extra labels for a stand-in besides catalog.base.*; tests mark what they create with them.
     started = time.monotonic()
     image = local_image(client, spec.image)
+    if image is not None and _stale_stand_in(image):
+        on_event(f"{spec.image}: a stand-in of an older recipe; building it again")
+        stale, image = image, None
+    else:
+        stale = None
     if image is not None:
         source = "present"
     elif try_pull and (image := _pull(client, spec.image, on_event)) is not None:
@@ -40,6 +55,8 @@ def provision(
     else:
         image = build_stand_in(client, spec, dict(labels or {}), on_event)
         source = STAND_IN
+    if stale is not None:
+        _forget(client, stale)
     digests = image.attrs.get("RepoDigests") or []
     return BaseRecord(
         image=spec.image,
@@ -51,6 +68,17 @@ def provision(
         size=int(image.attrs.get("Size") or 0),
         duration=round(time.monotonic() - started, 1),
     )
+
+
+def _stale_stand_in(image: Image) -> bool:
+    labels = image.labels or {}
+    return labels.get(SOURCE_LABEL) == STAND_IN and labels.get(RECIPE_VERSION_LABEL) != STAND_IN_VERSION
+
+
+def _forget(client: docker.DockerClient, stale: Image) -> None:
+    """Remove the replaced stand-in; one a container still uses stays, untagged, for an operator."""
+    with contextlib.suppress(docker.errors.APIError):
+        client.images.remove(stale.id, noprune=False)
 
 
 def record_provisioning(path: Path, specs: list[BaseSpec], records: list[BaseRecord]) -> None:

@@ -14,6 +14,7 @@ import docker
 from docker.errors import ImageNotFound
 from docker.models.images import Image
 
+from worker.bases.facts import BaseFacts, read_facts
 from worker.yaml_text import parse_yaml
 
 BASES_FILE = Path(__file__).resolve().parents[2] / "patterns" / "bases.yaml"
@@ -26,7 +27,11 @@ A_RECIPE = f"expected one of {', '.join(sorted(RECIPES))}"
 SOURCE_LABEL = "catalog.base.source"
 RECIPE_LABEL = "catalog.base.recipe"
 IMAGE_LABEL = "catalog.base.image"
+RECIPE_VERSION_LABEL = "catalog.base.recipe-version"
 STAND_IN = "stand-in"
+# Raised whenever the recipes change what a stand-in holds: provisioning rebuilds older stand-ins.
+# 2: busybox in one layer with the official image's accounts; python and go at their /usr/local paths.
+STAND_IN_VERSION = "2"
 
 OnEvent = Callable[[str], None]
 
@@ -52,6 +57,8 @@ class BaseSpec:
     suite: str = ""
     variant: str = ""
     packages: tuple[str, ...] = ()
+    facts: BaseFacts | None = None  # None: the entry records none
+    differs: str = ""  # what the offline stand-in is known to differ in from the published image
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,6 +148,9 @@ def _spec(entry: dict, image: object, field: str) -> tuple[BaseSpec | None, Base
         packages = tuple(str(package) for package in offline.get("packages") or ())
     except TypeError:
         return None, BasesProblem(f"{field}.offline.packages", "expected a list of package names", True)
+    facts, problem = read_facts(entry.get("facts"), f"{field}.facts")
+    if problem:
+        return None, BasesProblem(*problem, unreadable=True)
     spec = BaseSpec(
         image=str(image),
         purpose=str(entry.get("purpose", "")),
@@ -148,6 +158,8 @@ def _spec(entry: dict, image: object, field: str) -> tuple[BaseSpec | None, Base
         suite=str(offline.get("suite", "")),
         variant=str(offline.get("variant", "")),
         packages=packages,
+        facts=facts,
+        differs=" ".join(str(offline.get("differs", "")).split()),
     )
     return spec, None
 

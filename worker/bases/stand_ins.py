@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shlex
@@ -10,7 +9,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import tarfile
 import tempfile
 import threading
 from collections import deque
@@ -25,25 +23,22 @@ from docker.utils import parse_repository_tag
 from worker.bases.specs import (
     IMAGE_LABEL,
     RECIPE_LABEL,
+    RECIPE_VERSION_LABEL,
     SOURCE_LABEL,
     STAND_IN,
+    STAND_IN_VERSION,
     BaseSpec,
     OnEvent,
     ProvisionError,
     local_image,
 )
+from worker.bases.stand_in_rootfs import PATH, busybox_rootfs, go_paths, python_paths
 
 BUSYBOX_BINARY = Path("/bin/busybox")
 # The mirror this machine's /etc/apt/sources.list.d/debian.sources names; DEBIAN_MIRROR overrides it.
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEBOOTSTRAP_TIMEOUT = 30 * 60
 TAIL_LINES = 15
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-BUSYBOX_DOCKERFILE = b"""FROM scratch
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-CMD ["sh"]
-"""
 # Caches, indexes, logs, documentation and translations, as debuerreotype slims debian:*-slim: nothing
 # in an offline container reads them. Files go and directories stay, since some postinst scripts fail
 # when /usr/share/man/man1 is missing; licences and the locale alias table stay, as in the real image.
@@ -58,7 +53,12 @@ PT_INTERP = 3
 def build_stand_in(
     client: docker.DockerClient, spec: BaseSpec, labels: dict[str, str], on_event: OnEvent
 ) -> Image:
-    labels |= {SOURCE_LABEL: STAND_IN, RECIPE_LABEL: spec.recipe, IMAGE_LABEL: spec.image}
+    labels |= {
+        SOURCE_LABEL: STAND_IN,
+        RECIPE_LABEL: spec.recipe,
+        IMAGE_LABEL: spec.image,
+        RECIPE_VERSION_LABEL: STAND_IN_VERSION,
+    }
     if spec.recipe == "busybox-static":
         return _build_busybox(client, spec, labels, on_event)
     if spec.recipe == "debootstrap":
@@ -71,39 +71,18 @@ def _build_busybox(
 ) -> Image:
     if not BUSYBOX_BINARY.is_file():
         raise ProvisionError(spec.image, f"no {BUSYBOX_BINARY}: apt-get install busybox-static")
-    binary = BUSYBOX_BINARY.read_bytes()
-    if not _is_static_elf(binary):
+    if not _is_static_elf(BUSYBOX_BINARY.read_bytes()):
         # FROM scratch has no C library: a dynamically linked busybox (package busybox) cannot start.
         raise ProvisionError(
             spec.image, f"{BUSYBOX_BINARY} is not statically linked: apt-get install busybox-static"
         )
-    on_event(f"building FROM scratch with {BUSYBOX_BINARY} ({len(binary)} bytes)")
-    context = _tar_of({"Dockerfile": (BUSYBOX_DOCKERFILE, 0o644), "busybox": (binary, 0o755)})
-    command = f"docker build (FROM scratch + {BUSYBOX_BINARY}) -t {spec.image}"
-    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    workdir = Path(tempfile.mkdtemp(prefix="catalog-base-"))
     try:
-        for event in client.api.build(
-            fileobj=context,
-            custom_context=True,
-            tag=spec.image,
-            labels=labels,
-            rm=True,
-            forcerm=True,
-            network_mode="none",
-            use_config_proxy=False,
-            decode=True,
-        ):
-            if "errorDetail" in event or "error" in event:
-                message = (event.get("errorDetail") or {}).get("message") or event.get("error", "")
-                raise ProvisionError(spec.image, "the build failed", command, [*tail, message])
-            text = str(event.get("stream", "")).strip()
-            if text:
-                tail.append(text)
-                if text.startswith("Step "):
-                    on_event(text)
-    except DockerException as error:
-        raise ProvisionError(spec.image, f"the engine refused the build: {error}", command, tail) from error
-    return client.images.get(spec.image)
+        on_event(f"making a one-layer root filesystem from {BUSYBOX_BINARY}, as the published image has")
+        changes = busybox_rootfs(workdir / "rootfs", BUSYBOX_BINARY) + _label_changes(labels)
+        return _import(client, spec.image, workdir / "rootfs", changes)
+    finally:
+        _remove_tree(workdir)
 
 
 def _build_debootstrap(
@@ -179,25 +158,21 @@ def _finish_rootfs(spec: BaseSpec, rootfs: Path, labels: dict[str, str]) -> list
     """Make the rootfs behave like the image it stands in for; return the image's config changes."""
     env = {"PATH": PATH}
     changes: list[str] = []
-    python3 = rootfs / "usr/bin/python3"
-    if os.path.lexists(python3) and not os.path.lexists(python3.with_name("python")):
-        # python:* images answer to `python` too, and examples call either name.
-        os.symlink("python3", python3.with_name("python"))
-    goroots = sorted((rootfs / "usr/lib").glob("go-*/bin"))
+    if os.path.lexists(rootfs / "usr/bin/python3"):
+        env = python_paths(rootfs)
+    goroots = sorted((rootfs / "usr/lib").glob("go-*"))
     if goroots:
-        # As in golang:*: GOPATH=/go, world-writable, the working directory, and go on PATH.
-        for sub in ("src", "bin"):
-            (rootfs / "go" / sub).mkdir(parents=True, exist_ok=True)
-        for path in (rootfs / "go", rootfs / "go/src", rootfs / "go/bin"):
-            path.chmod(0o1777)
-        goroot_bin = "/" + str(goroots[-1].relative_to(rootfs))
-        env = {"GOPATH": "/go", "PATH": f"/go/bin:{goroot_bin}:{PATH}"}
+        env = go_paths(rootfs, goroots[-1])
         changes.append("WORKDIR /go")
     changes += [f"ENV {key}={value}" for key, value in env.items()]
-    changes += [f"LABEL {key}={json.dumps(value)}" for key, value in sorted(labels.items())]
+    changes += _label_changes(labels)
     wants_python = any(package.startswith("python3") for package in spec.packages)
     changes.append('CMD ["python3"]' if wants_python else 'CMD ["bash"]')
     return changes
+
+
+def _label_changes(labels: dict[str, str]) -> list[str]:
+    return [f"LABEL {key}={json.dumps(value)}" for key, value in sorted(labels.items())]
 
 
 def _import(client: docker.DockerClient, ref: str, rootfs: Path, changes: list[str]) -> Image:
@@ -254,18 +229,6 @@ def _remove_tree(path: Path) -> None:
         subprocess.run(["umount", "--lazy", mount], check=False)
     # --one-file-system: should a mount survive, rm stops at it rather than emptying the host's /proc or /sys.
     subprocess.run(["rm", "-rf", "--one-file-system", str(path)], check=False)
-
-
-def _tar_of(files: dict[str, tuple[bytes, int]]) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, (data, mode) in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = mode
-            tar.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
 
 
 def _is_static_elf(data: bytes) -> bool:
