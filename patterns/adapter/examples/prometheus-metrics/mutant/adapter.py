@@ -2,8 +2,6 @@
 /metrics unchanged, with no translation into the Prometheus format."""
 
 import os
-import re
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATUS = os.environ.get("STATUS_FILE", "/data/status.txt")

@@ -58,7 +58,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(url.query))
         started = time.monotonic()
-        trace_id, parent = self.trace(query)
+        trace_id, _parent = self.trace(query)
         span_id = secrets.token_hex(8)
         if url.path == "/order":
             status, body = self.order(query.get("item", ""), trace_id, span_id)

@@ -12,10 +12,8 @@ take care of are nobody's job.
 
 import os
 import threading
-import time
 import urllib.error
 import urllib.request
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NAME = os.environ.get("MESH_NAME", "proxy")

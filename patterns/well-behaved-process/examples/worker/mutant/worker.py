@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 
-sys.stdout = sys.stderr = open("/tmp/worker.log", "a", buffering=1)
+sys.stdout = sys.stderr = open("/tmp/worker.log", "a", buffering=1)  # noqa: SIM115 (the mutant: a log file that lives as long as the process)
 
 stopping = False
 
