@@ -52,12 +52,13 @@ def run_trial(
     example: ExampleSource,
     files: tuple[ExampleFileSource, ...],
     *,
+    scenario: dict | None = None,
     owner: str,
     allow_host_access: bool = False,
     on_event: Callable[[str], None] | None = None,
     extra_labels: Mapping[str, str] | None = None,
 ) -> Trial:
-    """Run `example`'s scenario on `files` (its own, or its mutant's)."""
+    """Run `example`'s scenario (or `scenario`, a mutant's) on `files` (its own, or its mutant's)."""
     labels = {
         **(extra_labels or {}),
         label.OWNER: owner,
@@ -67,7 +68,7 @@ def run_trial(
     try:
         result = run_scenario(
             client,
-            Scenario.from_dict(example.scenario),
+            Scenario.from_dict(scenario or example.scenario),
             context_files(files),
             labels,
             allow_host_access=allow_host_access,

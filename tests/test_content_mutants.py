@@ -78,3 +78,36 @@ def test_each_broken_mutant_is_named_by_file_and_field(tmp_path):
         example, errors = load(root, folder)
         assert example is None, expected
         assert any(expected in error for error in errors), (expected, errors)
+
+
+def test_a_mutant_may_drop_run_options_and_is_judged_by_the_scenario_without_them(tmp_path):
+    folder = example_folder(tmp_path)
+    steps = [
+        {"run": {"image": "app", "read_only": True}, "expect": {"exit_code": 0, "output_contains": "hello"}}
+    ]
+    (folder / "example.yaml").write_text(yaml.safe_dump(factories.scenario(steps=steps)))
+    write_mutant(
+        folder,
+        {"undoes": "The root filesystem is writable.", "drops": [{"step": 1, "params": ["read_only"]}]},
+        {},
+    )
+    example, errors = load(tmp_path, folder)
+    assert errors == []
+    assert example.scenario["steps"][0]["params"] == {"image": "app", "read_only": True}
+    assert example.mutant.scenario["steps"][0]["params"] == {"image": "app"}
+    assert example.mutant.changed == ()
+
+
+def test_a_drop_names_a_step_and_an_option_the_example_has(tmp_path):
+    cases = [
+        ([{"step": 9, "params": ["read_only"]}], "drops: step 9: the example has no step 9"),
+        ([{"step": 1, "params": ["read_only"]}], "drops: step 1: its run step sets no read_only"),
+        ([{"step": "1", "params": ["x"]}], "drops[0]: expected a list of {step"),
+        ({"step": 1}, "drops: expected a list"),
+    ]
+    for index, (drops, expected) in enumerate(cases):
+        root = tmp_path / str(index)
+        folder = example_folder(root)
+        write_mutant(folder, {"undoes": "x", "drops": drops}, {})
+        example, errors = load(root, folder)
+        assert example is None and any(expected in error for error in errors), (expected, errors)

@@ -54,6 +54,7 @@ def test_every_mutant_fails_its_examples_checks(docker_client, capsys):
                 client,
                 example,
                 example.mutant.files,
+                scenario=example.mutant.scenario,
                 owner="tests",
                 allow_host_access=True,
                 extra_labels=LABELS,

@@ -1,10 +1,11 @@
 """One example folder: its files, its example.yaml scenario, and the bases its Dockerfiles use."""
 
+import dataclasses
 import re
 import stat
 from pathlib import Path
 
-from catalog.content.mutants import MUTANT_DIR, MUTANT_FILE, load_mutant, split_mutant
+from catalog.content.mutants import MUTANT_DIR, MUTANT_FILE, load_mutant, split_mutant, without_dropped
 from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource, MutantSource, load_yaml
 from catalog.content.taxonomy import SLUG_PATTERN
 from worker.images.build_context import parse_dockerfile
@@ -71,8 +72,13 @@ def check_mutant(
     mutant = load_mutant(relative, files, mutant_files, errors)
     if mutant is None:
         return None
-    _, problems = parse_scenario(raw, {f.path for f in mutant.files if f.path != SCENARIO_FILE})
     scenario_file = str(relative / MUTANT_DIR / MUTANT_FILE)
+    mutant_raw = without_dropped(raw, mutant.drops, scenario_file, errors) if mutant.drops else raw
+    if mutant_raw is None:
+        return None
+    parsed, problems = parse_scenario(mutant_raw, {f.path for f in mutant.files if f.path != SCENARIO_FILE})
+    if mutant.drops and parsed is not None:
+        mutant = dataclasses.replace(mutant, scenario=parsed.to_dict())
     for problem in problems:
         message = f"the mutant's files do not fit the example: {problem.message}"
         errors.append(ContentError(scenario_file, problem.field, message))

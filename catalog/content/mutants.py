@@ -12,7 +12,7 @@ from catalog.content.sources import ContentError, ExampleFileSource, MutantSourc
 
 MUTANT_DIR = "mutant"
 MUTANT_FILE = "mutant.yaml"
-MUTANT_FIELDS = {"undoes", "removes"}
+MUTANT_FIELDS = {"undoes", "removes", "drops"}
 SCENARIO_FILE = "example.yaml"
 # Off until every example of the catalog has its mutant; then a missing one is an error.
 REQUIRED = False
@@ -94,7 +94,8 @@ def _mutant(raw, spec_file: str, example_files, replacements: dict, errors: list
     for path in removes:
         if path not in known or path == SCENARIO_FILE:
             errors.append(ContentError(spec_file, "removes", f"{path!r} is not a file of the example"))
-    if not replacements and not removes:
+    drops = _drops(raw.get("drops", []), spec_file, errors)
+    if not replacements and not removes and not drops:
         errors.append(ContentError(spec_file, "", "the mutant changes nothing: add the files it replaces"))
     if len(errors) > before:
         return None
@@ -104,4 +105,44 @@ def _mutant(raw, spec_file: str, example_files, replacements: dict, errors: list
         undoes=" ".join(undoes.split()),
         changed=tuple(sorted({*replacements, *removes})),
         files=tuple(files),
+        drops=drops,
     )
+
+
+def _drops(raw: object, spec_file: str, errors: list) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """`drops: [{step: 3, params: [read_only]}]`: run options the mutant goes without, steps from 1."""
+    shape = "expected a list of {step: <number, from 1>, params: [<parameter>, ...]}"
+    if not isinstance(raw, list):
+        errors.append(ContentError(spec_file, "drops", shape))
+        return ()
+    drops = []
+    for index, item in enumerate(raw):
+        step = item.get("step") if isinstance(item, dict) else None
+        params = item.get("params") if isinstance(item, dict) else None
+        if set(item if isinstance(item, dict) else ()) != {"step", "params"} or not isinstance(step, int):
+            errors.append(ContentError(spec_file, f"drops[{index}]", shape))
+        elif not isinstance(params, list) or not params or not all(isinstance(p, str) for p in params):
+            errors.append(ContentError(spec_file, f"drops[{index}].params", shape))
+        else:
+            drops.append((step, tuple(params)))
+    return tuple(drops)
+
+
+def without_dropped(raw_scenario: dict, drops, spec_file: str, errors: list) -> dict | None:
+    """The example.yaml data without each dropped parameter; None, with errors, if one is not there."""
+    before = len(errors)
+    steps = [dict(step) if isinstance(step, dict) else step for step in raw_scenario.get("steps") or []]
+    for step_number, params in drops:
+        field = f"drops: step {step_number}"
+        if not 1 <= step_number <= len(steps) or not isinstance(steps[step_number - 1], dict):
+            errors.append(ContentError(spec_file, field, f"the example has no step {step_number}"))
+            continue
+        step = steps[step_number - 1]
+        action = next((key for key in step if key not in ("expect", "side")), None)
+        options = step.get(action)
+        missing = [name for name in params if not isinstance(options, dict) or name not in options]
+        if missing:
+            errors.append(ContentError(spec_file, field, f"its {action} step sets no {', '.join(missing)}"))
+            continue
+        step[action] = {key: value for key, value in options.items() if key not in params}
+    return {**raw_scenario, "steps": steps} if len(errors) == before else None

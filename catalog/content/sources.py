@@ -29,6 +29,8 @@ class MutantSource:
     undoes: str  # one sentence: what of the pattern the mutant takes away
     changed: tuple[str, ...]  # the example's paths it replaces, adds or removes, sorted
     files: tuple[ExampleFileSource, ...]  # the whole file set the mutant runs with
+    drops: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (step from 1, run options it goes without)
+    scenario: dict | None = None  # the example's scenario without the dropped options; None: unchanged
 
 
 @dataclass(frozen=True)

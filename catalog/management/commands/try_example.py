@@ -62,7 +62,13 @@ class Command(BaseCommand):
         echo = None if quiet else (lambda line: self.stdout.write(f"  | {line}"))
         try:
             trial = run_trial(
-                client, example, files, owner="try", allow_host_access=allow_host_access, on_event=echo
+                client,
+                example,
+                files,
+                scenario=example.mutant.scenario if mutant else None,
+                owner="try",
+                allow_host_access=allow_host_access,
+                on_event=echo,
             )
         except EngineUnavailable as error:
             self.stdout.write(f"  => infrastructure error, not the example's fault: {error}")
