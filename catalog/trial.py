@@ -89,7 +89,10 @@ class MutantVerdict:
 def judge_mutant(result: ScenarioResult) -> MutantVerdict:
     """Killed only by a check of the pattern: a mutant that does not build or run proves nothing."""
     caught = [check for check in result.checks if not check.passed and check.name != "completes"]
-    if result.outcome == Outcome.FAILED and result.failure_reason == FailureReason.CHECK_FAILED and caught:
+    # A later step may run out of time or memory once the pattern is gone; the checks before it judged.
+    reason = result.failure_reason
+    judged = reason in (FailureReason.CHECK_FAILED, FailureReason.RUN_TIMEOUT, FailureReason.OOM)
+    if result.outcome == Outcome.FAILED and judged and caught:
         names = ", ".join(f"step {check.step_index + 1} {check.name}" for check in caught)
         return MutantVerdict(True, f"caught by {names}")
     if result.outcome == Outcome.PASSED:

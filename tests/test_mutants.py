@@ -25,6 +25,9 @@ def test_a_mutant_is_caught_only_by_a_failed_check_of_the_pattern():
     assert judge_mutant(ScenarioResult("failed", "CHECK_FAILED", "", checks=(caught, broken))).killed
     assert not judge_mutant(ScenarioResult("failed", "CHECK_FAILED", "", checks=(broken,))).killed
     assert not judge_mutant(ScenarioResult("failed", "BUILD_FAILED", "the build failed")).killed
+    # Checks that failed before a later step ran out of time still caught it; a timeout alone did not.
+    assert judge_mutant(ScenarioResult("failed", "RUN_TIMEOUT", "", checks=(caught,))).killed
+    assert not judge_mutant(ScenarioResult("failed", "RUN_TIMEOUT", "step 3 ran out of time")).killed
     survived = judge_mutant(ScenarioResult("passed", "", ""))
     assert not survived.killed and "survived" in survived.why
 

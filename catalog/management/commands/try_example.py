@@ -86,7 +86,7 @@ class Command(BaseCommand):
         for check in result.checks:
             mark = "ok  " if check.passed else "FAIL"
             self.stdout.write(
-                f"  {mark} step {check.step_index} {check.action} {check.name}: "
+                f"  {mark} step {check.step_index + 1} {check.action} {check.name}: "
                 f"expected {check.expected}, observed {check.observed}"
             )
         for name, stored in result.analysis.items():
