@@ -82,7 +82,17 @@ def write_pattern(
         (example_dir / name).write_text(content)
     if (example_dir / "hello.sh").exists():
         (example_dir / "hello.sh").chmod(0o755)
+    write_mutant(example_dir)
     return folder
+
+
+def write_mutant(example_dir: Path, undoes: str = "The script no longer says hello.") -> None:
+    """The mutant every example keeps: here the script with its greeting taken out."""
+    mutant = example_dir / "mutant"
+    mutant.mkdir(exist_ok=True)
+    (mutant / "mutant.yaml").write_text(yaml.safe_dump({"undoes": undoes}))
+    (mutant / "hello.sh").write_text("#!/bin/sh\necho goodbye\n")
+    (mutant / "hello.sh").chmod(0o755)
 
 
 def write_tree(root: Path, count: int = 3) -> list[str]:

@@ -1,5 +1,6 @@
 """The loader's rules for an example's mutant (mutant/ beside example.yaml), without an engine."""
 
+import shutil
 from pathlib import Path
 
 import yaml
@@ -18,6 +19,7 @@ def example_folder(tmp_path: Path) -> Path:
 
 def write_mutant(folder: Path, spec: dict | None, files: dict[str, str]) -> None:
     mutant = folder / "mutant"
+    shutil.rmtree(mutant)  # the factory's own mutant, replaced by the one under test
     mutant.mkdir()
     if spec is not None:
         (mutant / "mutant.yaml").write_text(yaml.safe_dump(spec))
@@ -51,9 +53,15 @@ def test_the_mutant_does_not_change_the_examples_hash(tmp_path):
     assert after.content_hash == before.content_hash
 
 
-def test_an_example_without_a_mutant_loads_until_mutants_are_required(tmp_path):
-    example, errors = load(tmp_path, example_folder(tmp_path))
-    assert errors == [] and example.mutant is None
+def test_an_example_without_a_mutant_is_refused_naming_the_folder(tmp_path):
+    folder = example_folder(tmp_path)
+    shutil.rmtree(folder / "mutant")
+    example, errors = load(tmp_path, folder)
+    assert example is None
+    assert errors == [
+        "pattern-0/examples/hello/mutant: missing: every example keeps a mutant, its files with the pattern "
+        "undone, and a mutant.yaml saying what it undoes (patterns/AUTHORING.md, 'Mutants')"
+    ]
 
 
 def test_each_broken_mutant_is_named_by_file_and_field(tmp_path):

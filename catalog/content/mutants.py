@@ -14,8 +14,7 @@ MUTANT_DIR = "mutant"
 MUTANT_FILE = "mutant.yaml"
 MUTANT_FIELDS = {"undoes", "removes", "drops"}
 SCENARIO_FILE = "example.yaml"
-# Off until every example of the catalog has its mutant; then a missing one is an error.
-REQUIRED = False
+REQUIRED = True  # every example keeps one: sync_patterns refuses an example without its mutant
 
 
 def split_mutant(files: list[ExampleFileSource]) -> tuple[list, list]:
