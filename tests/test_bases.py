@@ -117,7 +117,12 @@ def test_absent_busybox_is_built_labelled_then_reused(docker_client, docker_labe
 
 
 def test_a_stand_in_of_an_older_recipe_is_built_again(docker_client, docker_labels, busybox_spec):
-    old = {SOURCE_LABEL: "stand-in", RECIPE_LABEL: "busybox-static", **docker_labels}  # no recipe version
+    old = {
+        SOURCE_LABEL: "stand-in",
+        RECIPE_LABEL: "busybox-static",
+        RECIPE_VERSION_LABEL: "1",
+        **docker_labels,
+    }
     stale, _ = docker_client.images.build(
         fileobj=io.BytesIO(b"FROM busybox:1.35\nLABEL stale=yes\n"),
         tag=busybox_spec.image,

@@ -24,7 +24,8 @@ from worker.layers.stream import ForwardStream
 
 pytestmark = pytest.mark.docker
 
-# Each file has its own size and byte, so every figure below points at one file.
+# Each file has its own size and byte, so every figure below points at one file. Layers are counted
+# from the base's (BASE) on: BASE is the first RUN's, BASE + 1 the next.
 DOCKERFILE = b"""FROM busybox:1.35
 RUN mkdir -p /data/sub && head -c 524288 /dev/zero > /data/big.bin \\
  && head -c 1000 /dev/zero | tr '\\0' a > /data/sub/a.txt \\
@@ -49,18 +50,18 @@ FILES = {
     "same.bin": (b"s" * 60_000, False),
     "twin2.bin": (b"t" * 70_000, False),
 }
-BASE = 2  # busybox:1.35's layers here (a stand-in: its binary, then its symlinks); read from the engine below
+BASE = 1  # busybox:1.35's layers, as the published image and its stand-in have them; checked below
 # Regular-file bytes each own layer wrote (hard links once), oldest first.
 OWN_CONTENT = [795_288, 25_000, 0, 2_000, 40_000, 50_000, 130_000, 60_000, 60_000]
 # (written_by, hidden_by, path, bytes, reason), in the order the layers hid them.
 OWN_EDGES = [
-    (2, 3, "/data/config.bin", 20_000, "overwritten"),
-    (2, 4, "/data/doomed.bin", 30_000, "deleted"),
-    (2, 5, "/data/sub/a.txt", 1_000, "opaque-replaced"),
-    (2, 6, "/data/mode.bin", 40_000, "metadata-copy"),
-    (2, 7, "/data/linked.bin", 50_000, "hardlink-copy"),
-    (2, 8, "/data/same.bin", 60_000, "overwritten"),
-    (9, 10, "/same.bin", 60_000, "overwritten"),
+    (BASE, BASE + 1, "/data/config.bin", 20_000, "overwritten"),
+    (BASE, BASE + 2, "/data/doomed.bin", 30_000, "deleted"),
+    (BASE, BASE + 3, "/data/sub/a.txt", 1_000, "opaque-replaced"),
+    (BASE, BASE + 4, "/data/mode.bin", 40_000, "metadata-copy"),
+    (BASE, BASE + 5, "/data/linked.bin", 50_000, "hardlink-copy"),
+    (BASE, BASE + 6, "/data/same.bin", 60_000, "overwritten"),
+    (BASE + 7, BASE + 8, "/same.bin", 60_000, "overwritten"),
 ]
 OWN_WRITTEN = 1_162_288  # sum(OWN_CONTENT)
 RECLAIMABLE = 261_000  # sum of OWN_EDGES' bytes: the base hides nothing
@@ -102,7 +103,7 @@ def analysis(docker_client, built, base):
 
 
 def test_each_kind_of_waste_is_attributed_exactly(analysis, base):
-    assert len(base["diff_ids"]) == BASE, "the numbers below assume the stand-in busybox of two layers"
+    assert len(base["diff_ids"]) == BASE, "the numbers below assume busybox:1.35 of one layer"
     assert (analysis.base_layers, analysis.base_matched, analysis.layout) == (BASE, True, "docker-save")
     assert [layer.content_bytes for layer in analysis.layers[BASE:]] == OWN_CONTENT
     assert [tuple(edge) for edge in analysis.edges] == OWN_EDGES
@@ -119,29 +120,29 @@ def test_the_changes_of_each_layer(analysis):
     def changes(index):
         return [(c.change, c.path, c.type, c.bytes) for c in analysis.layers[index].changes]
 
-    assert changes(3) == [("modified", "/data/config.bin", "file", 25_000)]
-    assert changes(4) == [("removed", "/data/doomed.bin", "file", 30_000)]
+    assert changes(BASE + 1) == [("modified", "/data/config.bin", "file", 25_000)]
+    assert changes(BASE + 2) == [("removed", "/data/doomed.bin", "file", 30_000)]
     # rm -rf + mkdir of the same directory: overlay writes an opaque marker, the old file is gone.
-    assert changes(5) == [
+    assert changes(BASE + 3) == [
         ("removed", "/data/sub/a.txt", "file", 1_000),
         ("added", "/data/sub/b.txt", "file", 2_000),
     ]
-    assert changes(6) == [("metadata-copy", "/data/mode.bin", "file", 40_000)]
+    assert changes(BASE + 4) == [("metadata-copy", "/data/mode.bin", "file", 40_000)]
     # The tar stores a-link (sorted first) as the file and linked.bin as the link: the copy-up is linked.bin.
-    assert changes(7) == [
+    assert changes(BASE + 5) == [
         ("added", "/data/a-link", "hardlink", 0),
         ("hardlink-copy", "/data/linked.bin", "file", 50_000),
     ]
-    assert changes(8) == [
+    assert changes(BASE + 6) == [
         ("rewritten", "/data/same.bin", "file", 60_000),
         ("added", "/data/twin2.bin", "file", 70_000),
     ]
-    assert analysis.layers[5].totals["removed"] == (1, 1_000)
-    assert analysis.layers[7].totals["hardlink-copy"] == (1, 50_000)
-    # Layer 4 is two 512-byte headers (data/, data/.wh.doomed.bin) and the 1,024-byte end of archive.
-    assert (analysis.layers[4].tar_bytes, analysis.layers[4].stored_bytes) == (2_048, 2_048)
-    assert analysis.layers[2].instruction.startswith("RUN mkdir -p /data/sub && head -c 524288 /dev/zero")
-    assert analysis.layers[8].instruction.startswith("COPY multi:")
+    assert analysis.layers[BASE + 3].totals["removed"] == (1, 1_000)
+    assert analysis.layers[BASE + 5].totals["hardlink-copy"] == (1, 50_000)
+    # The rm layer is two 512-byte headers (data/, data/.wh.doomed.bin) and the 1,024-byte end of archive.
+    assert (analysis.layers[BASE + 2].tar_bytes, analysis.layers[BASE + 2].stored_bytes) == (2_048, 2_048)
+    assert analysis.layers[BASE].instruction.startswith("RUN mkdir -p /data/sub && head -c 524288 /dev/zero")
+    assert analysis.layers[BASE + 6].instruction.startswith("COPY multi:")
     assert analysis.history[-1].instruction.startswith("LABEL ") and analysis.history[-1].layer is None
 
 
@@ -152,23 +153,23 @@ def test_the_final_filesystem(analysis):
         (60_000, ("/data/same.bin", "/same.bin")),
     ]
     largest = [(file.path, file.bytes, file.layer) for file in analysis.largest_files]
-    assert ("/data/big.bin", 524_288, 2) in largest
+    assert ("/data/big.bin", 524_288, BASE) in largest
     # The hard-linked pair is one file: listed once, never a duplicate.
     assert [path for path, _, _ in largest if path in ("/data/a-link", "/data/linked.bin")] == [
         "/data/a-link"
     ]
-    tree = {child["name"]: child for child in analysis.tree(5, "/data")}
+    tree = {child["name"]: child for child in analysis.tree(BASE + 3, "/data")}
     assert tree["sub"]["type"] == "dir" and tree["sub"]["bytes"] == 2_000 + 1_000
     assert tree["sub"]["changes"] == {"removed": 1, "added": 1}
-    assert [child["path"] for child in analysis.tree(5, "/data/sub")] == [
+    assert [child["path"] for child in analysis.tree(BASE + 3, "/data/sub")] == [
         "/data/sub/b.txt",
         "/data/sub/a.txt",
     ]
     stored = json.loads(json.dumps(analysis.to_dict()))
-    assert stored["reclaimable_bytes"] == RECLAIMABLE and stored["layers"][5]["changes_cap"] == 2_000
+    assert stored["reclaimable_bytes"] == RECLAIMABLE and stored["layers"][BASE + 3]["changes_cap"] == 2_000
     assert stored["edge_totals"][0] == {
-        "written_by": 2,
-        "hidden_by": 8,
+        "written_by": BASE,
+        "hidden_by": BASE + 6,
         "reason": "overwritten",
         "files": 1,
         "bytes": 60_000,
@@ -190,16 +191,16 @@ def test_layer_bytes_agree_with_the_engine_history(docker_client, analysis, buil
 
 def test_a_blob_named_twice_is_read_once(analysis):
     # The two identical COPY layers have one DiffID; the legacy save links the second layer.tar to the first.
-    assert analysis.layers[9].diff_id == analysis.layers[10].diff_id
-    assert analysis.layers[9].blob == analysis.layers[10].blob
-    assert (len(analysis.layers), analysis.blobs_read) == (11, 10)
+    assert analysis.layers[BASE + 7].diff_id == analysis.layers[BASE + 8].diff_id
+    assert analysis.layers[BASE + 7].blob == analysis.layers[BASE + 8].blob
+    assert (len(analysis.layers), analysis.blobs_read) == (BASE + 9, BASE + 8)
 
 
 def test_an_oci_layout_with_gzip_and_zstd_blobs_reads_the_same(docker_client, built, base, analysis):
     archive = oci_archive(b"".join(docker_client.api.get_image(built.image_id, chunk_size=None)))
     chunks = (archive[i : i + 65_536] for i in range(0, len(archive), 65_536))
     oci = analyse_archive(chunks, image_id=built.image_id, base=base["diff_ids"])
-    assert oci.layout == "oci" and oci.blobs_read == 10
+    assert oci.layout == "oci" and oci.blobs_read == BASE + 8
     assert [layer.compression for layer in oci.layers[:3]] == ["gzip", "zstd", "none"]
     assert oci.layers[0].stored_bytes < oci.layers[0].tar_bytes
     different = ("layout", "blob", "compression", "stored_bytes")

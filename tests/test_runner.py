@@ -90,7 +90,7 @@ def test_a_failing_run_instruction_stops_the_scenario(docker_client, labels):
         files={"Dockerfile": "FROM busybox:1.35\nRUN echo compiling && exit 3\n"},
         steps=[
             {"run": {"image": "app"}, "expect": {"exit_code": 0}},
-            {"image": "app", "expect": {"layers": 2}},
+            {"image": "app", "expect": {"layers": 1}},
         ],
     )
     result, _ = run(docker_client, labels, scenario)
@@ -276,7 +276,8 @@ def test_health_wait_and_image_steps(docker_client, labels):
     scenario = example(
         files={"Dockerfile": healthy},
         steps=[
-            {"image": "app", "expect": {"healthcheck": True, "layers": 2, "files_absent": ["/ready"]}},
+            # busybox:1.35 is one layer, as published; HEALTHCHECK adds none.
+            {"image": "app", "expect": {"healthcheck": True, "layers": 1, "files_absent": ["/ready"]}},
             {
                 "run": {
                     "image": "app",
