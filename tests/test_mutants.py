@@ -41,7 +41,7 @@ def test_a_mutant_is_caught_only_by_a_failed_check_of_the_pattern():
 
 def mutants() -> list:
     tree = load_tree(Path(settings.PATTERNS_DIR))
-    assert tree.errors == [], tree.errors
+    assert not tree.errors, tree.errors
     return [
         (f"{pattern.slug}/{example.slug}", example)
         for pattern in tree.patterns
