@@ -80,6 +80,10 @@ def run_trial(
     return Trial(result, left)
 
 
+# A later step may run out of time or memory once the pattern is gone; the checks before it judged.
+JUDGED_BY_CHECKS = (FailureReason.CHECK_FAILED, FailureReason.RUN_TIMEOUT, FailureReason.OOM)
+
+
 @dataclass(frozen=True)
 class MutantVerdict:
     killed: bool  # the example's checks failed on the mutant: they test the pattern
@@ -89,9 +93,7 @@ class MutantVerdict:
 def judge_mutant(result: ScenarioResult) -> MutantVerdict:
     """Killed only by a check of the pattern: a mutant that does not build or run proves nothing."""
     caught = [check for check in result.checks if not check.passed and check.name != "completes"]
-    # A later step may run out of time or memory once the pattern is gone; the checks before it judged.
-    reason = result.failure_reason
-    judged = reason in (FailureReason.CHECK_FAILED, FailureReason.RUN_TIMEOUT, FailureReason.OOM)
+    judged = result.failure_reason in JUDGED_BY_CHECKS
     if result.outcome == Outcome.FAILED and judged and caught:
         names = ", ".join(f"step {check.step_index + 1} {check.name}" for check in caught)
         return MutantVerdict(True, f"caught by {names}")

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from worker.scenario.model import Scenario, Step
 
 HELPER_IMAGE = "busybox:1.35"  # probes, volume filling and file checks; provisioned like any base
-NEVER_STARTED = ["catalog-never-started"]  # the command of containers that are only created
 RETRY_INTERVAL = 0.5
 _TAG_PART = re.compile(r"^[0-9a-z]+$")
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from worker.contract.quantities import format_size
-from worker.engine.client import engine_errors
+from worker.engine.files import created_container, paths_present
 from worker.steps.action import StepAction, on_image
-from worker.steps.context import NEVER_STARTED, RunContext, StepOutcome
+from worker.steps.context import RunContext, StepOutcome
 from worker.steps.images import facts_of
 from worker.steps.judges import Expectation, Judge, Observed, Verdict, evaluate, excerpt, size, texts
 
@@ -27,27 +27,8 @@ def image_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
 
 def files_present(ctx: RunContext, image: str, paths: list[str]) -> dict[str, bool]:
     """Which paths exist in the image, asked of a created, never started container (no shell needed)."""
-    api = ctx.client.api
-    with engine_errors():
-        container = api.create_container(
-            image,
-            command=NEVER_STARTED,
-            labels=ctx.labels,
-            network_disabled=True,
-            name=ctx.helper_name("files"),
-        )["Id"]
-        try:
-            found = {}
-            url = api._url("/containers/{0}/archive", container)
-            for path in paths:
-                # HEAD only stats the path: no archive of a large directory is streamed.
-                response = api.head(url, params={"path": path})
-                if response.status_code not in (200, 404):
-                    api._raise_for_status(response)
-                found[path] = response.status_code == 200
-            return found
-        finally:
-            api.remove_container(container, force=True, v=True)
+    with created_container(ctx.client, image, ctx.labels, ctx.helper_name("files")) as container:
+        return paths_present(ctx.client, container, paths)
 
 
 def _facts(observed: Observed, key: str = "image") -> Any:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from worker.engine.client import engine_errors
+from worker.engine.files import NEVER_STARTED
 from worker.images.build_context import Files, context_tar, safe_path
-from worker.steps.context import NEVER_STARTED, RunContext, StepFailure
+from worker.steps.context import RunContext, StepFailure
 
 VOLUME_MOUNT = "/volume"
 
