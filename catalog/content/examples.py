@@ -6,13 +6,19 @@ import stat
 from pathlib import Path
 
 from catalog.content.mutants import MUTANT_DIR, MUTANT_FILE, load_mutant, split_mutant, without_dropped
-from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource, MutantSource, load_yaml
+from catalog.content.sources import (
+    SCENARIO_FILE,
+    ContentError,
+    ExampleFileSource,
+    ExampleSource,
+    MutantSource,
+    load_yaml,
+)
 from catalog.content.taxonomy import SLUG_PATTERN
 from worker.images.build_context import parse_dockerfile
 from worker.policy import image_ref_problems
 from worker.scenario import Scenario, parse_scenario
 
-SCENARIO_FILE = "example.yaml"
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*$")
 MOST_FILES = 50
 MOST_FILE_BYTES = 256 * 1024

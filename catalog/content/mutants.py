@@ -8,12 +8,11 @@ file of the same path (or adds one), and `removes` lists example files the mutan
 
 from pathlib import Path
 
-from catalog.content.sources import ContentError, ExampleFileSource, MutantSource, load_yaml
+from catalog.content.sources import SCENARIO_FILE, ContentError, ExampleFileSource, MutantSource, load_yaml
 
 MUTANT_DIR = "mutant"
 MUTANT_FILE = "mutant.yaml"
 MUTANT_FIELDS = {"undoes", "removes", "drops"}
-SCENARIO_FILE = "example.yaml"
 REQUIRED = True  # every example keeps one: sync_patterns refuses an example without its mutant
 
 

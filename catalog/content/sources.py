@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from worker.yaml_text import parse_yaml
 
+SCENARIO_FILE = "example.yaml"  # every example folder's scenario
+
 
 @dataclass(frozen=True)
 class ContentError:
