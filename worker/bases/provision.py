@@ -43,11 +43,10 @@ def provision(
     # labels: extra labels for a stand-in besides catalog.base.*; tests mark what they create with them.
     started = time.monotonic()
     image = local_image(client, spec.image)
-    if image is not None and _stale_stand_in(image):
+    stale = image if image is not None and _stale_stand_in(image) else None
+    if stale is not None:
         on_event(f"{spec.image}: a stand-in of an older recipe; building it again")
-        stale, image = image, None
-    else:
-        stale = None
+        image = None
     if image is not None:
         source = "present"
     elif try_pull and (image := _pull(client, spec.image, on_event)) is not None:
