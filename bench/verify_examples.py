@@ -46,8 +46,9 @@ def load_examples(tree: Path, only: list[str]) -> list[Example]:
         folder, slug = path.parent, path.parent.parent.parent.name
         if only and slug not in only:
             continue
-        files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-        scenario, problems = parse_scenario(yaml.safe_load(path.read_text()), files - {"example.yaml"})
+        files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+        texts = {name: file.read_text() for name, file in files.items() if name != "example.yaml"}
+        scenario, problems = parse_scenario(yaml.safe_load(path.read_text()), texts)
         if scenario is None:
             raise RuntimeError(f"{path}: {problems[0]}")
         examples.append(Example(f"{slug}/{folder.name}", folder, scenario))

@@ -30,7 +30,8 @@ def example(
         "steps": steps,
         **more,
     }
-    scenario, errors = parse_scenario(raw, set(files))
+    texts = {name: data.decode(errors="replace") for name, (data, _) in files.items()}
+    scenario, errors = parse_scenario(raw, texts)
     assert not errors, errors
     return scenario, files
 

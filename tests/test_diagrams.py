@@ -15,7 +15,7 @@ from catalog.models import Example, Pattern
 from worker.scenario import ImageSpec, Scenario, Step, VolumeSpec, parse_scenario
 
 SVG = "{http://www.w3.org/2000/svg}"
-FILES = {"Dockerfile.main", "Dockerfile.helper", "index.html"}
+FILES = dict.fromkeys(["Dockerfile.main", "Dockerfile.helper", "index.html"], "")
 
 # A pod, a sidecar that takes the pod's volumes, a store on a network, and a probe of the main port.
 POD = {
@@ -81,6 +81,53 @@ def edges(root: ET.Element) -> set[tuple[str, str, str]]:
         for group in root.iter(f"{SVG}g")
         if "diagram__edge" in group.get("class", "").split()
     }
+
+
+COMPOSE_FILE = """
+services:
+  app:
+    build: {dockerfile: Dockerfile.main}
+    depends_on: {store: {condition: service_healthy}}
+    networks: [backend]
+  store:
+    build: {dockerfile: Dockerfile.helper}
+    networks: [backend]
+networks:
+  backend: {}
+"""
+
+
+def test_a_compose_step_draws_each_service_its_network_and_what_it_waits_for():
+    data = {
+        "title": "Compose",
+        "summary": "Two services.",
+        "images": {"main": {"dockerfile": "Dockerfile.main"}, "helper": {"dockerfile": "Dockerfile.helper"}},
+        "steps": [
+            {"compose": "docker-compose.yml", "expect": {"started": ["store", "app"]}},
+            {"logs": {"container": "app"}, "expect": {"output_contains": "ready"}},
+        ],
+    }
+    scenario, errors = parse_scenario(data, {**FILES, "docker-compose.yml": COMPOSE_FILE})
+    assert errors == []
+    diagram = draw_scenario(scenario, id_prefix="c")
+    root = ET.fromstring(diagram.svg)
+    assert nodes(root) == {
+        "image:main": [],
+        "image:helper": [],
+        "container:store": [1],
+        "container:app": [1, 2],
+        "network:backend": [],
+    }
+    assert {
+        ("runs", "image:helper", "container:store"),
+        ("network", "container:app", "network:backend"),
+        ("depends-on", "container:app", "container:store"),
+    } <= edges(root)
+    titles = [title.text for title in root.iter(f"{SVG}title")]
+    assert "app starts once store is healthy (step 1)." in titles
+    assert "start docker-compose.yml as docker compose up does: store, then app once store is healthy" in (
+        diagram.steps[0].text
+    )
 
 
 def test_every_container_image_volume_and_network_is_a_node_carrying_its_steps():
@@ -186,11 +233,17 @@ def test_every_example_of_the_real_catalog_draws(settings):
         for example in pattern.examples:
             scenario = Scenario.from_dict(example.scenario)
             root = picture(scenario)
-            runs = [step for step in scenario.steps if step.action == "run"]
+            # A run step starts one container; a compose step one per service, each badged with it.
+            started = {
+                number: len(step.params["project"]["services"]) if step.action == "compose" else 1
+                for number, step in enumerate(scenario.steps, start=1)
+                if step.action in ("run", "compose")
+            }
             found = nodes(root)
-            assert sum(key.startswith("container:") for key in found) == len(runs), example.slug
-            assert sorted(n for steps in found.values() for n in steps) == list(
-                range(1, len(scenario.steps) + 1)
+            assert sum(key.startswith("container:") for key in found) == sum(started.values()), example.slug
+            badges = sorted(n for steps in found.values() for n in steps)
+            assert badges == sorted(
+                n for n in range(1, len(scenario.steps) + 1) for _ in range(started.get(n, 1))
             )
 
 

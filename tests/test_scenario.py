@@ -5,7 +5,7 @@ import pytest
 from worker.contract.quantities import format_size, parse_duration, parse_size
 from worker.scenario import Scenario, parse_scenario
 
-FILES = {"Dockerfile", "Dockerfile.shell", "site/index.html"}
+FILES = dict.fromkeys(["Dockerfile", "Dockerfile.shell", "site/index.html"], "")
 
 
 def scenario(**overrides):

@@ -40,8 +40,7 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
     if error:
         errors.append(error)
         return None
-    context = {f.path for f in files if f.path != SCENARIO_FILE}
-    scenario, problems = parse_scenario(raw, context)
+    scenario, problems = parse_scenario(raw, own_files(files))
     errors.extend(ContentError(scenario_file, problem.field, problem.message) for problem in problems)
     if scenario and scenario.proving_expectation_count < LEAST_EXPECTATIONS:
         errors.append(
@@ -82,8 +81,8 @@ def check_mutant(
     mutant_raw = without_dropped(raw, mutant.drops, scenario_file, errors) if mutant.drops else raw
     if mutant_raw is None:
         return None
-    parsed, problems = parse_scenario(mutant_raw, {f.path for f in mutant.files if f.path != SCENARIO_FILE})
-    if mutant.drops and parsed is not None:
+    parsed, problems = parse_scenario(mutant_raw, own_files(mutant.files))
+    if parsed is not None and parsed != scenario:  # steps dropped, or a Compose file it starts changed
         mutant = dataclasses.replace(mutant, scenario=parsed.to_dict())
     for problem in problems:
         message = f"the mutant's files do not fit the example: {problem.message}"
@@ -92,6 +91,11 @@ def check_mutant(
     for path in {image.dockerfile for image in scenario.images} & set(mutant.changed) & set(contents):
         check_bases(contents[path], str(relative / MUTANT_DIR / path), bases, errors)
     return mutant if len(errors) == before else None
+
+
+def own_files(files) -> dict[str, str]:
+    """The files a scenario may name, path -> text: all but example.yaml itself."""
+    return {f.path: f.content for f in files if f.path != SCENARIO_FILE}
 
 
 def read_files(root: Path, folder: Path, errors: list) -> list[ExampleFileSource]:

@@ -43,9 +43,10 @@ STROKES = {
     "ipc-namespace": Stroke("#0b7285", "8 3 2 3", 2, "joins an IPC namespace"),
     "volumes-from": Stroke("#a34f00", "4 2", 2, "takes another's volumes"),
     "host": Stroke("#c4302b", "1 3", 2.5, "uses the host"),
+    "depends-on": Stroke("#56606d", "3 3", 1.5, "starts after another (Compose)"),
 }
 # How far beside the containers each kind of arc swings, so that joins of one pair stay apart.
-ARC_BEND = dict(zip(ARCS, (12, 19, 26, 33), strict=True))
+ARC_BEND = dict(zip(ARCS, (12, 19, 26, 33, 40), strict=True))
 # The right column's heading ends at its right edge: it is wider than the column.
 HEADINGS = (
     (IMAGE_X, "start", "Images"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from catalog.diagrams.svg import counted
 from worker.contract.quantities import format_size
 from worker.scenario import Scenario, Step
+from worker.scenario.compose import ComposeProject, ComposeService
 from worker.steps.registry import ACTIONS, describe
 
 # The host access a run step may ask for (worker/scenario/kinds.py HOST_ACCESS), in words.
@@ -26,7 +27,14 @@ JOINS = (
     ("ipc", "ipc-namespace", "IPC"),
 )
 JOINED = "container:"
-ARCS = ("network-namespace", "pid-namespace", "ipc-namespace", "volumes-from")  # container to container
+# Container to container.
+ARCS = ("network-namespace", "pid-namespace", "ipc-namespace", "volumes-from", "depends-on")
+# A Compose dependency's condition (worker/scenario/compose.py CONDITIONS), as the diagram says it.
+CONDITION_WORDS = {
+    "service_started": "is started",
+    "service_healthy": "is healthy",
+    "service_completed_successfully": "completed",
+}
 
 # One edge in words; source and target are the labels of its nodes.
 SENTENCES = {
@@ -38,6 +46,7 @@ SENTENCES = {
     "ipc-namespace": "{source} joins the IPC namespace of {target}",
     "volumes-from": "{source} takes the volumes of {target}",
     "host": "{source} uses the {target}",
+    "depends-on": "{source} starts once {target} {label}",
 }
 
 
@@ -60,7 +69,7 @@ class Edge:
     source: str  # node keys; a join points from the joining container to the one it joins
     target: str
     step: int
-    label: str = ""  # a mount's path
+    label: str = ""  # a mount's path, or a dependency's condition in words
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,10 @@ class Topology:
 
     def sentence(self, edge: Edge) -> str:
         names = {"source": self.node(edge.source).label, "target": self.node(edge.target).label}
-        words = SENTENCES[edge.kind].format(**names)
+        template = SENTENCES[edge.kind]
+        if "{label}" in template:  # the label is part of the sentence: a dependency's condition
+            return template.format(**names, label=edge.label)
+        words = template.format(**names)
         return f"{words} at {edge.label}" if edge.label else words
 
     def summary(self) -> str:
@@ -117,7 +129,15 @@ def build_topology(scenario: Scenario) -> Topology:
     for number, step in enumerate(scenario.steps, start=1):
         kinds = ACTIONS[step.action].params
         values = {kinds[name]: value for name, value in step.params.items() if name in kinds}
-        if "new_container" in kinds.values():
+        if "compose_file" in kinds.values():
+            project = ComposeProject.from_dict(step.params["project"])
+            for name in project.networks:
+                networks.setdefault(f"network:{name}", Node("network", f"network:{name}", name))
+            started = [compose_service(service, number, containers, edges) for service in project.services]
+            owner, text = started[0], compose_text(project)
+            for node in started[1:]:
+                node.steps.append(number)
+        elif "new_container" in kinds.values():
             # An unnamed container is known by the number of the step that ran it ("run 3").
             label = step.container_name or f"run {number}"
             owner = containers[f"container:{label}"] = Node("container", f"container:{label}", label)
@@ -149,6 +169,30 @@ def build_topology(scenario: Scenario) -> Topology:
         edges=tuple(edges),
         steps=tuple(lines),
     )
+
+
+def compose_service(service: ComposeService, number: int, containers: dict, edges: list[Edge]) -> Node:
+    """A service's container, with its image, its networks and the services it waits for."""
+    node = containers[f"container:{service.name}"] = Node(
+        "container", f"container:{service.name}", service.name
+    )
+    node.notes += [f"user {service.user}"] if service.user else []
+    edges.append(Edge("runs", f"image:{service.image}", node.key, number))
+    edges += [Edge("network", node.key, f"network:{name}", number) for name in service.networks]
+    edges += [
+        Edge("depends-on", node.key, f"container:{dependency}", number, CONDITION_WORDS[condition])
+        for dependency, condition in service.depends_on.items()
+    ]
+    return node
+
+
+def compose_text(project: ComposeProject) -> str:
+    """The compose step in words: each service in the order it started, and what it waited for."""
+    parts = []
+    for service in project.services:
+        waits = [f"{dependency} {CONDITION_WORDS[c]}" for dependency, c in service.depends_on.items()]
+        parts.append(f"{service.name}" + (f" once {' and '.join(waits)}" if waits else ""))
+    return f"start {project.file} as docker compose up does: {', then '.join(parts)}"
 
 
 def host_label(access: str) -> str:

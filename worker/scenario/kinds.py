@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from worker.contract.quantities import parse_duration, parse_size
+from worker.scenario.compose import read_compose
 from worker.scenario.declared import Declared
 
 HOST_ACCESS = {"docker-socket", "host-pid", "host-network"}
@@ -147,6 +148,22 @@ class Checker:
         if value in self.declared.files:
             return value
         return self.fail(f"names {value!r}, which is not in the example")
+
+    def compose_file(self, value):
+        """A Compose file of the example, read into the project a compose step starts (compose.py)."""
+        if value not in self.declared.files:
+            return self.fail(f"names {value!r}, which is not in the example")
+        project, problems = read_compose(value, self.declared.files[value], self.declared.image_builds)
+        for problem in problems:
+            self.fail(f"{value}, {problem}")
+        if project is None:
+            return None
+        for service in project.services:
+            if service.name in self.declared.containers:
+                return self.fail(f"{value}: a container named {service.name!r} was already started by a step")
+        self.declared.containers.update(service.name for service in project.services)
+        self.declared.networks.update(project.networks)
+        return project.to_dict()
 
     def mounts(self, value):
         if not isinstance(value, dict) or not value:

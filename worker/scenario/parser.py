@@ -8,6 +8,8 @@ runner reads it back with ``Scenario.from_dict``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from worker.scenario.declared import Declared
 from worker.scenario.fields import Fields
 from worker.scenario.kinds import HOST_ACCESS, Checker
@@ -46,8 +48,8 @@ EXPECT = {name: Fields(action.expect_kinds) for name, action in ACTIONS.items()}
 COMPARE_EXPECT = Fields({name: expectation.kind for name, expectation in COMPARISON.items()})
 
 
-def parse_scenario(raw: object, files: set[str]) -> tuple[Scenario | None, list[ScenarioError]]:
-    """Check raw example.yaml data against the schema; ``files`` are the example's own files.
+def parse_scenario(raw: object, files: Mapping[str, str]) -> tuple[Scenario | None, list[ScenarioError]]:
+    """Check raw example.yaml data against the schema; ``files`` are the example's own (path -> text).
 
     Returns the scenario and an empty list, or None and every problem found.
     """
@@ -129,6 +131,7 @@ class _Parser(Declared):
                 self.error(f"{path}.build_args", "expected a mapping of names to values")
                 build_args = {}
             self.images.add(name)
+            self.image_builds[(dockerfile, target)] = name
             images.append(
                 ImageSpec(
                     name=name,

@@ -13,6 +13,7 @@ from worker.contract.results import Check
 from worker.steps import (
     build,
     compare,
+    compose_up,
     exec_command,
     health,
     image,
@@ -47,6 +48,7 @@ ACTIONS: dict[str, StepAction] = {
         health.ACTION,
         image.ACTION,
         layers.ACTION,
+        compose_up.ACTION,
     )
 }
 COMPARISON: judges.Expectations = compare.EXPECT  # what example.yaml's `compare` entries may expect

@@ -16,6 +16,7 @@ from worker.steps.context import ContainerHandle, RunContext, StepOutcome
 from worker.steps.exits import EXIT, exit_outcome, exit_state
 from worker.steps.images import image_id
 from worker.steps.output import ContainerOutput
+from worker.steps.volumes import network
 
 if TYPE_CHECKING:
     from worker.scenario.model import Step
@@ -31,7 +32,8 @@ def run_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
     return exit_outcome(index, step, handle, observed, EXIT)
 
 
-def start_container(ctx: RunContext, params: dict) -> ContainerHandle:
+def start_container(ctx: RunContext, params: dict, also_networks: tuple[str, ...] = ()) -> ContainerHandle:
+    """Create and start the container `params` describe; `also_networks` are joined before it starts."""
     image = image_id(ctx, params["image"])
     name = params.get("name", "")
     with engine_errors():
@@ -47,6 +49,9 @@ def start_container(ctx: RunContext, params: dict) -> ContainerHandle:
         handle = ContainerHandle(name or container.short_id, container.id, output)
         if name:
             ctx.containers[name] = handle
+        for other in also_networks:  # Compose joins a service to each of its networks, under its name
+            aliases = [name] if name else None
+            ctx.client.api.connect_container_to_network(container.id, network(ctx, other), aliases=aliases)
         ctx.client.api.start(container.id)
     return handle
 
