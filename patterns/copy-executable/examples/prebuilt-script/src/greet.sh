@@ -1,0 +1,4 @@
+# greet NAME: print the greeting for one name.
+greet() {
+	printf 'Hello, %s!\n' "$1"
+}
