@@ -193,6 +193,7 @@ def test_screenshots_of_every_page(site, chromium_path, width, scheme):
         "home": "/",
         "pattern": site.pattern_url.removeprefix(site.url),
         "search": f"/search/?q={site.search_term}",
+        "relations": "/relations/",
         "404": "/patterns/no-such-pattern/",
     }
     with chromium(chromium_path) as browser:
