@@ -19,7 +19,8 @@ from worker.scenario import Scenario
 # What each source document names (../shared/sources/README.md), as the catalog's folders.
 SOURCE_PATTERNS = {
     "000 Container Patterns (Giant Swarm)": [
-        "proper-linux-process", "explicit-interfaces", "disposable", "immutable", "self-contained",
+        "modular-container", "proper-linux-process", "explicit-interfaces", "disposable", "immutable",
+        "self-contained",
         "small", "pod", "sidecar", "ambassador", "adapter", "container-chain", "image-metamorphosis",
         "vm-container", "config-in-volume",
     ],
@@ -27,9 +28,9 @@ SOURCE_PATTERNS = {
         "copy-sources", "mount-sources", "dockerize-your-tools", "onbuild-image",
         "dependencies-first-dockerfile", "source-to-image", "build-from-scratch", "containers-launcher",
         "docker-socket-mount", "host-spoofing", "entrypoint-cmd-combined", "exec-form-entrypoint",
-        "sidecar", "ambassador",
+        "sidecar", "ambassador", "copy-executable",
     ],
-    "002 The Distributed System ToolKit": ["pod", "sidecar", "ambassador", "adapter"],
+    "002 The Distributed System ToolKit": ["modular-container", "pod", "sidecar", "ambassador", "adapter"],
     "003 Docker und Kubernetes Patterns & Anti-Patterns": [
         "self-describing-image", "well-behaved-process", "container-initializer",
         "image-layer-architecture", "image-shrinking", "externalized-configuration",
@@ -191,5 +192,5 @@ def test_the_table_lays_out_every_tile_by_category_in_a_deliberate_order(client)
     assert [blocks[title][0] for title in ("Development", "Distribution", "Runtime", "Composite")] == [
         "Cs", "Bfs", "Efe", "Pod",
     ]  # fmt: skip
-    assert blocks["Principles"] == ["Plp", "Ei", "Dp", "Imm", "Scn", "Sml"]
+    assert blocks["Principles"] == ["Mc", "Plp", "Ei", "Dp", "Imm", "Scn", "Sml"]
     assert "Double frame: principle" in html and "Dotted frame: platform level" in html

@@ -114,9 +114,6 @@ def test_every_item_is_quoted_as_its_source_writes_it(rows):
     assert unquoted == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Copy Executable and Modular Container pages not written yet (issue 11)"
-)
 def test_no_item_is_missing(rows):
     missing = [str(row) for row in rows if row.coverage == "missing"]
     assert missing == [], "not covered yet:\n" + "\n".join(missing)
