@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalog.diagrams.svg import counted
+from worker.compose_file import ComposeProject, ComposeService
 from worker.contract.quantities import format_size
 from worker.scenario import Scenario, Step
-from worker.scenario.compose import ComposeProject, ComposeService
 from worker.steps.registry import ACTIONS, describe
 
 # The host access a run step may ask for (worker/scenario/kinds.py HOST_ACCESS), in words.
@@ -29,7 +29,7 @@ JOINS = (
 JOINED = "container:"
 # Container to container.
 ARCS = ("network-namespace", "pid-namespace", "ipc-namespace", "volumes-from", "depends-on")
-# A Compose dependency's condition (worker/scenario/compose.py CONDITIONS), as the diagram says it.
+# A Compose dependency's condition (worker/compose_file.py CONDITIONS), as the diagram says it.
 CONDITION_WORDS = {
     "service_started": "is started",
     "service_healthy": "is healthy",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from worker.compose_file import read_compose
 from worker.contract.quantities import parse_duration, parse_size
-from worker.scenario.compose import read_compose
 from worker.scenario.declared import Declared
 
 HOST_ACCESS = {"docker-socket", "host-pid", "host-network"}
@@ -150,7 +150,7 @@ class Checker:
         return self.fail(f"names {value!r}, which is not in the example")
 
     def compose_file(self, value):
-        """A Compose file of the example, read into the project a compose step starts (compose.py)."""
+        """A Compose file of the example, read into the project a compose step starts (worker/compose_file.py)."""
         if value not in self.declared.files:
             return self.fail(f"names {value!r}, which is not in the example")
         project, problems = read_compose(value, self.declared.files[value], self.declared.image_builds)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from worker.compose_file import ComposeProject, ComposeService
 from worker.engine.client import engine_errors
-from worker.scenario.compose import ComposeProject, ComposeService
 from worker.steps.action import StepAction
 from worker.steps.context import RunContext, StepFailure, StepOutcome
 from worker.steps.exits import exit_state
