@@ -1,21 +1,25 @@
 #!/bin/sh
-# One entrypoint, several standard commands: run (the default), test and help.
+# One entrypoint, the standard commands: run (the default), run-dev, test, health, debug and help.
 set -e
 
 PORT="${PORT:-8080}"
 GREETING="${GREETING:-Hello from a self-describing image}"
 DATA_DIR="${DATA_DIR:-/data}"
+VERSION="${GREETER_VERSION:-unknown}"
 
 usage() {
   cat <<HELP
-greeter 1.0.0: a tiny web service that says hello.
+greeter $VERSION: a tiny web service that says hello.
 
 Usage: docker run [options] greeter [COMMAND]
 
 Commands:
-  run    serve HTTP on \$PORT (the default command)
-  test   check that the image is complete, then exit 0 or 1
-  help   print this text
+  run      serve HTTP on \$PORT (the default command)
+  run-dev  serve as run does, logging every request
+  test     check that the image is complete, then exit 0 or 1
+  health   exit 0 if the running service answers (the HEALTHCHECK uses it)
+  debug    open a shell in the container (docker run -it greeter debug)
+  help     print this text
 
 Environment:
   PORT      port to listen on (default 8080)
@@ -24,18 +28,29 @@ Environment:
 
 Ports:    8080/tcp  HTTP; GET /health answers "ok"
 Volumes:  /data     survives container replacement
-Health:   the image's HEALTHCHECK fetches /health every second
+Health:   the image's HEALTHCHECK runs "health" every second
+Labels:   docker inspect -f '{{json .Config.Labels}}' greeter
 HELP
 }
 
-case "${1:-run}" in
+serve() {
+  mkdir -p /tmp/www
+  echo "$GREETING" > /tmp/www/index.html
+  echo ok > /tmp/www/health
+  date -u '+started %Y-%m-%dT%H:%M:%SZ' >> "$DATA_DIR/starts.log"
+  echo "greeter $VERSION: serving on port $PORT"
+  exec busybox httpd -f "$@" -p "$PORT" -h /tmp/www
+}
+
+command="${1:-run}"
+[ "$#" -gt 0 ] && shift
+case "$command" in
   run)
-    mkdir -p /tmp/www
-    echo "$GREETING" > /tmp/www/index.html
-    echo ok > /tmp/www/health
-    date -u '+started %Y-%m-%dT%H:%M:%SZ' >> "$DATA_DIR/starts.log"
-    echo "greeter: serving on port $PORT"
-    exec busybox httpd -f -p "$PORT" -h /tmp/www
+    serve
+    ;;
+  run-dev)
+    echo "greeter $VERSION: development mode, every request is logged"
+    serve -vv
     ;;
   test)
     status=0
@@ -46,11 +61,17 @@ case "${1:-run}" in
     [ "$status" = 0 ] && echo "self-test passed" || echo "self-test FAILED"
     exit "$status"
     ;;
+  health)
+    exec wget -q -O /dev/null "http://127.0.0.1:$PORT/health"
+    ;;
+  debug)
+    exec sh "$@"
+    ;;
   help|--help|-h)
     usage
     ;;
   *)
-    echo "unknown command: $1" >&2
+    echo "unknown command: $command" >&2
     usage >&2
     exit 64
     ;;
