@@ -83,8 +83,24 @@ def without_ignored(files: Files) -> Files:
     return {
         path: entry
         for path, entry in files.items()
-        if path in (DOCKERIGNORE, LABELLED_DOCKERFILE) or not matcher.matches(path)
+        if path in (DOCKERIGNORE, LABELLED_DOCKERFILE) or not _ignored(matcher, path)
     }
+
+
+def _ignored(matcher: PatternMatcher, path: str) -> bool:
+    """Whether the CLI leaves `path` out: the last pattern that matches it, or one of its folders, decides.
+
+    moby's MatchesOrParentMatches. docker-py's own `matches` tries a folder only when the
+    pattern has no more parts than it, so `**/node_modules` missed `node_modules/a.js` at
+    the top, which the docker CLI leaves out.
+    """
+    parts = path.split("/")
+    folders = ["/".join(parts[:end]) for end in range(1, len(parts))]
+    ignored = False
+    for pattern in matcher.patterns:
+        if pattern.match(path) or any(pattern.match(folder) for folder in folders):
+            ignored = not pattern.exclusion
+    return ignored
 
 
 def labelled_build(
