@@ -150,7 +150,7 @@ class Checker:
         return self.fail(f"names {value!r}, which is not in the example")
 
     def compose_file(self, value):
-        """A Compose file of the example, read into the project a compose step starts (worker/compose_file.py)."""
+        """A Compose file of the example, read into the project a compose step starts (compose_file.py)."""
         if value not in self.declared.files:
             return self.fail(f"names {value!r}, which is not in the example")
         project, problems = read_compose(value, self.declared.files[value], self.declared.image_builds)
