@@ -169,3 +169,11 @@ def test_a_broken_compose_file_is_reported_with_the_step_the_file_and_its_key():
 def test_a_compose_file_the_example_does_not_hold_is_named():
     _, errors = parse_scenario(SCENARIO, {"Dockerfile.store": "", "Dockerfile.app": ""})
     assert errors[0].field == "steps[0].compose.project" and "'docker-compose.yml'" in errors[0].message
+
+
+def test_a_service_may_not_take_the_name_of_a_container_an_earlier_step_started():
+    files = {"docker-compose.yml": TWO_SERVICES, "Dockerfile.store": "", "Dockerfile.app": ""}
+    earlier = {"run": {"image": "store", "name": "store", "detach": True}}
+    _, errors = parse_scenario({**SCENARIO, "steps": [earlier, *SCENARIO["steps"]]}, files)
+    assert errors[0].field == "steps[1].compose.project"
+    assert errors[0].message == "a container named 'store' was already started by a step"

@@ -151,16 +151,14 @@ class Checker:
 
     def compose_file(self, value):
         """A Compose file of the example, read into the project a compose step starts (compose_file.py)."""
-        if value not in self.declared.files:
-            return self.fail(f"names {value!r}, which is not in the example")
+        if self.file(value) is None:
+            return None
         project, problems = read_compose(value, self.declared.files[value], self.declared.image_builds)
         for problem in problems:
             self.fail(f"{value}, {problem}")
-        if project is None:
+        # Each service starts a container that later steps name, like a run step's `name`.
+        if project is None or any(self.new_container(service.name) is None for service in project.services):
             return None
-        for service in project.services:
-            if service.name in self.declared.containers:
-                return self.fail(f"{value}: a container named {service.name!r} was already started by a step")
         self.declared.containers.update(service.name for service in project.services)
         self.declared.networks.update(project.networks)
         return project.to_dict()
