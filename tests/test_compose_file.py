@@ -2,8 +2,9 @@
 
 import pytest
 
-from worker.compose_file import ComposeProject, read_compose
+from worker.compose_file import NAME, ComposeProject, read_compose
 from worker.scenario import parse_scenario
+from worker.scenario.declared import NAME as SCENARIO_NAME
 
 BUILDS = {
     ("Dockerfile.store", None): "store",
@@ -177,3 +178,7 @@ def test_a_service_may_not_take_the_name_of_a_container_an_earlier_step_started(
     _, errors = parse_scenario({**SCENARIO, "steps": [earlier, *SCENARIO["steps"]]}, files)
     assert errors[0].field == "steps[1].compose.project"
     assert errors[0].message == "a container named 'store' was already started by a step"
+
+
+def test_services_and_networks_follow_the_scenario_name_rule():
+    assert NAME.pattern == SCENARIO_NAME.pattern

@@ -17,6 +17,9 @@ from dataclasses import asdict, dataclass, field
 
 import yaml
 
+# The scenario's name rule (worker/scenario/declared.NAME): services become the containers and networks
+# later steps name. Written here again because importing the scenario package would make a circle;
+# tests/test_compose_file.py keeps the two equal.
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 TOP_KEYS = {"services", "networks", "name", "version"}  # version: obsolete, accepted and ignored
 SERVICE_KEYS = {"build", "environment", "depends_on", "networks", "ports", "command", "entrypoint", "user"}
