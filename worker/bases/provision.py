@@ -52,7 +52,7 @@ def provision(
     elif try_pull and (image := _pull(client, spec.image, on_event)) is not None:
         source = "pulled"
     else:
-        image = build_stand_in(client, spec, dict(labels or {}), on_event)
+        image = build_stand_in(client, spec, labels or {}, on_event)
         source = STAND_IN
     if stale is not None:
         _forget(client, stale)

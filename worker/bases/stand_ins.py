@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import docker
@@ -51,24 +52,29 @@ PT_INTERP = 3
 
 
 def build_stand_in(
-    client: docker.DockerClient, spec: BaseSpec, labels: dict[str, str], on_event: OnEvent
+    client: docker.DockerClient, spec: BaseSpec, labels: Mapping[str, str], on_event: OnEvent
 ) -> Image:
-    labels |= {
+    """Build spec.image by its offline recipe: a root filesystem imported as one labelled layer."""
+    make_rootfs = ROOTFS_RECIPES.get(spec.recipe)
+    if make_rootfs is None:
+        raise ProvisionError(spec.image, f"unknown offline recipe {spec.recipe!r}")
+    labels = {
+        **labels,
         SOURCE_LABEL: STAND_IN,
         RECIPE_LABEL: spec.recipe,
         IMAGE_LABEL: spec.image,
         RECIPE_VERSION_LABEL: STAND_IN_VERSION,
     }
-    if spec.recipe == "busybox-static":
-        return _build_busybox(client, spec, labels, on_event)
-    if spec.recipe == "debootstrap":
-        return _build_debootstrap(client, spec, labels, on_event)
-    raise ProvisionError(spec.image, f"unknown offline recipe {spec.recipe!r}")
+    workdir = Path(tempfile.mkdtemp(prefix="catalog-base-"))
+    rootfs = workdir / "rootfs"
+    try:
+        changes = make_rootfs(spec, rootfs, on_event) + _label_changes(labels)
+        return _import(client, spec.image, rootfs, changes)
+    finally:
+        _remove_tree(workdir)
 
 
-def _build_busybox(
-    client: docker.DockerClient, spec: BaseSpec, labels: dict[str, str], on_event: OnEvent
-) -> Image:
+def _busybox_rootfs(spec: BaseSpec, rootfs: Path, on_event: OnEvent) -> list[str]:
     if not BUSYBOX_BINARY.is_file():
         raise ProvisionError(spec.image, f"no {BUSYBOX_BINARY}: apt-get install busybox-static")
     if not _is_static_elf(BUSYBOX_BINARY.read_bytes()):
@@ -76,18 +82,11 @@ def _build_busybox(
         raise ProvisionError(
             spec.image, f"{BUSYBOX_BINARY} is not statically linked: apt-get install busybox-static"
         )
-    workdir = Path(tempfile.mkdtemp(prefix="catalog-base-"))
-    try:
-        on_event(f"making a one-layer root filesystem from {BUSYBOX_BINARY}, as the published image has")
-        changes = busybox_rootfs(workdir / "rootfs", BUSYBOX_BINARY) + _label_changes(labels)
-        return _import(client, spec.image, workdir / "rootfs", changes)
-    finally:
-        _remove_tree(workdir)
+    on_event(f"making a one-layer root filesystem from {BUSYBOX_BINARY}, as the published image has")
+    return busybox_rootfs(rootfs, BUSYBOX_BINARY)
 
 
-def _build_debootstrap(
-    client: docker.DockerClient, spec: BaseSpec, labels: dict[str, str], on_event: OnEvent
-) -> Image:
+def _debootstrap_rootfs(spec: BaseSpec, rootfs: Path, on_event: OnEvent) -> list[str]:
     if shutil.which("debootstrap") is None:
         raise ProvisionError(spec.image, "debootstrap is not installed: apt-get install debootstrap")
     if os.geteuid() != 0:
@@ -96,19 +95,21 @@ def _build_debootstrap(
     command = ["debootstrap", f"--variant={spec.variant or 'minbase'}"]
     if spec.packages:
         command.append("--include=" + ",".join(spec.packages))
-    workdir = Path(tempfile.mkdtemp(prefix="catalog-base-"))
-    rootfs = workdir / "rootfs"
     command += [spec.suite or "bookworm", str(rootfs), mirror]
-    try:
-        on_event(f"running {shlex.join(command)} (takes minutes)")
-        _run_debootstrap(spec.image, command, rootfs, on_event)
-        for relative in CLEANED_DIRS:
-            _delete_files(rootfs, rootfs / relative)
-        changes = _finish_rootfs(spec, rootfs, labels)
-        on_event("importing the root filesystem into the engine")
-        return _import(client, spec.image, rootfs, changes)
-    finally:
-        _remove_tree(workdir)
+    on_event(f"running {shlex.join(command)} (takes minutes)")
+    _run_debootstrap(spec.image, command, rootfs, on_event)
+    for relative in CLEANED_DIRS:
+        _delete_files(rootfs, rootfs / relative)
+    changes = _finish_rootfs(spec, rootfs)
+    on_event("importing the root filesystem into the engine")
+    return changes
+
+
+# Each recipe (specs.RECIPES names them) fills the root filesystem and returns its image config changes.
+ROOTFS_RECIPES: dict[str, Callable[[BaseSpec, Path, OnEvent], list[str]]] = {
+    "busybox-static": _busybox_rootfs,
+    "debootstrap": _debootstrap_rootfs,
+}
 
 
 def _run_debootstrap(image: str, command: list[str], rootfs: Path, on_event: OnEvent) -> None:
@@ -154,7 +155,7 @@ def _run_debootstrap(image: str, command: list[str], rootfs: Path, on_event: OnE
         raise ProvisionError(image, f"debootstrap {why}", shlex.join(command), [*tail, *details])
 
 
-def _finish_rootfs(spec: BaseSpec, rootfs: Path, labels: dict[str, str]) -> list[str]:
+def _finish_rootfs(spec: BaseSpec, rootfs: Path) -> list[str]:
     """Make the rootfs behave like the image it stands in for; return the image's config changes."""
     env = {"PATH": PATH}
     changes: list[str] = []
@@ -165,13 +166,12 @@ def _finish_rootfs(spec: BaseSpec, rootfs: Path, labels: dict[str, str]) -> list
         env = go_paths(rootfs, goroots[-1])
         changes.append("WORKDIR /go")
     changes += [f"ENV {key}={value}" for key, value in env.items()]
-    changes += _label_changes(labels)
     wants_python = any(package.startswith("python3") for package in spec.packages)
     changes.append('CMD ["python3"]' if wants_python else 'CMD ["bash"]')
     return changes
 
 
-def _label_changes(labels: dict[str, str]) -> list[str]:
+def _label_changes(labels: Mapping[str, str]) -> list[str]:
     return [f"LABEL {key}={json.dumps(value)}" for key, value in sorted(labels.items())]
 
 
