@@ -13,7 +13,6 @@ from catalog.content.sources import SCENARIO_FILE, ContentError, ExampleFileSour
 MUTANT_DIR = "mutant"
 MUTANT_FILE = "mutant.yaml"
 MUTANT_FIELDS = {"undoes", "removes", "drops"}
-REQUIRED = True  # every example keeps one: sync_patterns refuses an example without its mutant
 
 
 def split_mutant(files: list[ExampleFileSource]) -> tuple[list, list]:
@@ -37,9 +36,7 @@ def load_mutant(
     """The mutant of the example at `relative` (to the patterns folder); None, with errors, if unusable."""
     folder = relative / MUTANT_DIR
     spec_file = str(folder / MUTANT_FILE)
-    if not mutant_files:
-        if not REQUIRED:
-            return None
+    if not mutant_files:  # every example keeps one: sync_patterns refuses an example without its mutant
         errors.append(
             ContentError(
                 str(folder),
@@ -115,14 +112,14 @@ def _drops(raw: object, spec_file: str, errors: list) -> tuple[tuple[int, tuple[
         return ()
     drops = []
     for index, item in enumerate(raw):
-        step = item.get("step") if isinstance(item, dict) else None
-        params = item.get("params") if isinstance(item, dict) else None
-        if set(item if isinstance(item, dict) else ()) != {"step", "params"} or not isinstance(step, int):
+        if not isinstance(item, dict) or set(item) != {"step", "params"} or not isinstance(item["step"], int):
             errors.append(ContentError(spec_file, f"drops[{index}]", shape))
-        elif not isinstance(params, list) or not params or not all(isinstance(p, str) for p in params):
-            errors.append(ContentError(spec_file, f"drops[{index}].params", shape))
+            continue
+        params = item["params"]
+        if isinstance(params, list) and params and all(isinstance(p, str) for p in params):
+            drops.append((item["step"], tuple(params)))
         else:
-            drops.append((step, tuple(params)))
+            errors.append(ContentError(spec_file, f"drops[{index}].params", shape))
     return tuple(drops)
 
 

@@ -26,14 +26,15 @@ def observed_facts(
         group = read_text(client, container, "/etc/group")
         present = paths_present(client, container, promised.files)
     env = dict(item.split("=", 1) for item in config.get("Env") or () if "=" in item)
+    users, groups = _accounts(passwd), _accounts(group)
     return BaseFacts(
         env={name: env[name] for name in promised.env if name in env},
         cmd=tuple(config["Cmd"]) if config.get("Cmd") else None,
         entrypoint=tuple(config["Entrypoint"]) if config.get("Entrypoint") else None,
         workdir=config.get("WorkingDir") or "",
         user=config.get("User") or "",
-        users=tuple(account for account in promised.users if account in _accounts(passwd)),
-        groups=tuple(account for account in promised.groups if account in _accounts(group)),
+        users=tuple(account for account in promised.users if account in users),
+        groups=tuple(account for account in promised.groups if account in groups),
         files=tuple(path for path in promised.files if present[path]),
     )
 
