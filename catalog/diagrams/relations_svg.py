@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import sqrt
-from typing import NamedTuple
 
 from catalog.diagrams import svg
 
@@ -26,19 +25,13 @@ LEGEND_ROW = 22
 LINK_FILL = "#1a5fb4"
 
 
-class Stroke(NamedTuple):
-    colour: str  # the default; site.css restyles each kind by its class, dark mode included
-    dash: str
-    width: float
-
-
 STROKES = {
-    "uses": Stroke("#1a5fb4", "", 1.5),
-    "part-of": Stroke("#6b3fa0", "7 3", 2),
-    "alternative-to": Stroke("#a34f00", "4 3", 1.5),
-    "fixes": Stroke("#2a7a32", "", 2.5),
-    "realises": Stroke("#0b7285", "2 2", 1.5),
-    "related": Stroke("#8a94a1", "1 3", 1.2),
+    "uses": svg.Stroke("#1a5fb4", "", 1.5),
+    "part-of": svg.Stroke("#6b3fa0", "7 3", 2),
+    "alternative-to": svg.Stroke("#a34f00", "4 3", 1.5),
+    "fixes": svg.Stroke("#2a7a32", "", 2.5),
+    "realises": svg.Stroke("#0b7285", "2 2", 1.5),
+    "related": svg.Stroke("#8a94a1", "1 3", 1.2),
 }
 
 
@@ -73,7 +66,6 @@ class Layout:
         stroke = STROKES.get(edge.kind, STROKES["related"])
         start, end = self.rows[edge.source], self.rows[edge.target]
         bend = MIN_BEND + (MAX_BEND - MIN_BEND) * sqrt(abs(end - start) / self.longest)
-        dashes = f' stroke-dasharray="{stroke.dash}"' if stroke.dash else ""
         sentence = (
             f"{self.names[edge.source]} {self.words.get(edge.kind, edge.kind)} {self.names[edge.target]}"
         )
@@ -85,8 +77,7 @@ class Layout:
         return (
             f'<g class="{css} relations-graph__edge--{kind}" color="{stroke.colour}" {data}{shown}>'
             f"<title>{svg.text(sentence)}</title>"
-            f'<path d="{svg.curve(ARC_X, start, ARC_X, end, bend)}" fill="none" stroke="currentColor" '
-            f'stroke-width="{stroke.width:g}"{dashes}/>{svg.arrowhead(ARC_X, end, "left", 5)}</g>'
+            f"{stroke.path(svg.loop(ARC_X, start, end, bend))}{svg.arrowhead(ARC_X, end, 'left', 5)}</g>"
         )
 
 
@@ -148,10 +139,6 @@ def legend(kinds: Sequence[str], words: Mapping[str, str]) -> str:
         x, y = (index % 2) * (WIDTH / 2), 14 + (index // 2) * LEGEND_ROW
         stroke = STROKES.get(kind, STROKES["related"])
         css = f"relations-graph__edge--{svg.text(kind)}"
-        parts.append(
-            svg.legend_line(
-                x, y, css, stroke.colour, stroke.dash, stroke.width, f"A {words[kind]} B", arrow=True
-            )
-        )
+        parts.append(svg.legend_line(x, y, css, stroke, f"A {words[kind]} B", arrow=True))
     parts.append("</g>")
     return "".join(parts)

@@ -10,7 +10,6 @@ order of the scenario can be read off the picture and matched to the list of ste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from catalog.diagrams import svg
 from catalog.diagrams.topology import ARCS, Edge, Node, Topology
@@ -27,23 +26,16 @@ BADGE_R = 9
 LEGEND_H = 22
 
 
-class Stroke(NamedTuple):
-    colour: str  # the default; site.css restyles each kind by its class, dark mode included
-    dash: str
-    width: float
-    legend: str
-
-
 STROKES = {
-    "runs": Stroke("#56606d", "", 1.5, "image a container runs"),
-    "mount": Stroke("#a34f00", "", 1.5, "volume mounted"),
-    "network": Stroke("#2a7a32", "", 2.5, "network joined"),
-    "network-namespace": Stroke("#2a7a32", "6 3", 2, "joins a network namespace"),
-    "pid-namespace": Stroke("#a1006b", "2 3", 2, "joins a PID namespace"),
-    "ipc-namespace": Stroke("#0b7285", "8 3 2 3", 2, "joins an IPC namespace"),
-    "volumes-from": Stroke("#a34f00", "4 2", 2, "takes another's volumes"),
-    "host": Stroke("#c4302b", "1 3", 2.5, "uses the host"),
-    "depends-on": Stroke("#56606d", "3 3", 1.5, "starts after another (Compose)"),
+    "runs": svg.Stroke("#56606d", "", 1.5, "image a container runs"),
+    "mount": svg.Stroke("#a34f00", "", 1.5, "volume mounted"),
+    "network": svg.Stroke("#2a7a32", "", 2.5, "network joined"),
+    "network-namespace": svg.Stroke("#2a7a32", "6 3", 2, "joins a network namespace"),
+    "pid-namespace": svg.Stroke("#a1006b", "2 3", 2, "joins a PID namespace"),
+    "ipc-namespace": svg.Stroke("#0b7285", "8 3 2 3", 2, "joins an IPC namespace"),
+    "volumes-from": svg.Stroke("#a34f00", "4 2", 2, "takes another's volumes"),
+    "host": svg.Stroke("#c4302b", "1 3", 2.5, "uses the host"),
+    "depends-on": svg.Stroke("#56606d", "3 3", 1.5, "starts after another (Compose)"),
 }
 # How far beside the containers each kind of arc swings, so that joins of one pair stay apart.
 ARC_BEND = dict(zip(ARCS, (12, 19, 26, 33, 40), strict=True))
@@ -94,9 +86,12 @@ def scenario_svg(topology: Topology, *, title: str, id_prefix: str) -> str:
     return "".join(parts)
 
 
+def badges_per_row(width: float) -> int:
+    return max(1, int((width - 2 * PAD) // BADGE_H))
+
+
 def node_height(node: Node, width: float) -> float:
-    per_row = max(1, int((width - 2 * PAD) // BADGE_H))
-    rows = -(-len(node.steps) // per_row)
+    rows = -(-len(node.steps) // badges_per_row(width))
     return NAME_H + (LINE_H if second_line(node) else 0) + rows * BADGE_H + PAD
 
 
@@ -114,15 +109,14 @@ def place(topology: Topology) -> dict[str, Box]:
     for node in topology.containers:
         boxes[node.key] = Box(CONTAINER_X, y, CONTAINER_W, node_height(node, CONTAINER_W))
         y += boxes[node.key].height + GAP
-    for nodes, x, width, end in (
-        (topology.images, IMAGE_X, IMAGE_W, "source"),
-        (topology.resources, RESOURCE_X, RESOURCE_W, "target"),
+    for nodes, x, width, end, other in (
+        (topology.images, IMAGE_X, IMAGE_W, "source", "target"),
+        (topology.resources, RESOURCE_X, RESOURCE_W, "target", "source"),
     ):
         y = TOP
         for node in nodes:
-            other = "target" if end == "source" else "source"
-            linked = [getattr(e, other) for e in topology.edges if getattr(e, end) == node.key]
-            wanted = boxes[linked[0]].y if linked else y
+            user = next((getattr(e, other) for e in topology.edges if getattr(e, end) == node.key), None)
+            wanted = boxes[user].y if user else y
             boxes[node.key] = Box(x, max(y, wanted), width, node_height(node, width))
             y = boxes[node.key].y + boxes[node.key].height + GAP
     return boxes
@@ -133,27 +127,22 @@ def edge_svg(edge: Edge, boxes: dict[str, Box], topology: Topology) -> str:
     source, target = boxes[edge.source], boxes[edge.target]
     if edge.kind == "runs":
         x1, x2 = source.x + source.width, target.x
-        path, tip = (
-            svg.curve(x1, source.middle, x2, target.middle, (x2 - x1) / 2),
-            svg.arrowhead(x2, target.middle, "right"),
-        )
+        path, tip = svg.curve(x1, source.middle, x2, target.middle), svg.arrowhead(x2, target.middle, "right")
     elif edge.kind in ARC_BEND:
         # Both ends on the containers' right side; the arrow points at the container joined.
         # They attach below the name row, where edges to volumes and networks leave.
         x, nudge = source.x + source.width, 4 + list(ARC_BEND).index(edge.kind) * 4
         y1, y2 = source.middle + nudge, target.middle + nudge
-        path, tip = svg.curve(x, y1, x, y2, ARC_BEND[edge.kind]), svg.arrowhead(x, y2, "left")
+        path, tip = svg.loop(x, y1, y2, ARC_BEND[edge.kind]), svg.arrowhead(x, y2, "left")
     else:
         x1, y1 = source.x + source.width, source.y + NAME_H / 2
-        path, tip = svg.curve(x1, y1, target.x, target.middle, (target.x - x1) / 2), ""
-    dashes = f' stroke-dasharray="{stroke.dash}"' if stroke.dash else ""
+        path, tip = svg.curve(x1, y1, target.x, target.middle), ""
     ends = f'data-source="{svg.text(edge.source)}" data-target="{svg.text(edge.target)}"'
     data = f'data-kind="{edge.kind}" {ends} data-step="{edge.step}"'
     return (
         f'<g class="diagram__edge diagram__edge--{edge.kind}" color="{stroke.colour}" {data}>'
         f"<title>{svg.text(topology.sentence(edge))} (step {edge.step}).</title>"
-        f'<path d="{path}" fill="none" stroke="currentColor" stroke-width="{stroke.width:g}"{dashes}/>'
-        f"{tip}</g>"
+        f"{stroke.path(path)}{tip}</g>"
     )
 
 
@@ -179,7 +168,7 @@ def node_svg(node: Node, box: Box, sides: dict[int, str]) -> str:
             svg.label(x + PAD + 2, row_top + 6, svg.fit(line, w - 2 * PAD, 11), "diagram__muted", 11)
         )
         row_top += LINE_H
-    per_row = max(1, int((w - 2 * PAD) // BADGE_H))
+    per_row = badges_per_row(w)
     for index, number in enumerate(node.steps):
         cx = x + PAD + BADGE_R + 2 + (index % per_row) * BADGE_H
         cy = row_top + BADGE_R + (index // per_row) * BADGE_H
@@ -235,8 +224,6 @@ def legend(entries: list[tuple[str, str]], top: float) -> str:
             parts.append(badge(x + 12, y, 1, kind.removeprefix("step:"), sample=True))
             parts.append(svg.label(x + 30, y + 4, words, "diagram__legend-text diagram__muted", 12))
         else:
-            stroke = STROKES[kind]
-            css = f"diagram__edge--{kind}"
-            parts.append(svg.legend_line(x, y, css, stroke.colour, stroke.dash, stroke.width, words))
+            parts.append(svg.legend_line(x, y, f"diagram__edge--{kind}", STROKES[kind], words))
     parts.append("</g>")
     return "".join(parts)

@@ -1,4 +1,4 @@
-"""Small pieces both diagrams draw with: escaped text, labels cut to a width, arrowheads, legends.
+"""Small pieces both diagrams draw with: escaped text, strokes, labels cut to a width, arrowheads, legends.
 
 Every text that reaches an SVG passes through `text()` here, so the drawing modules may
 return markup that a template marks safe. No style attributes (the site's CSP forbids
@@ -9,6 +9,7 @@ them, dark mode included.
 from __future__ import annotations
 
 from html import escape
+from typing import NamedTuple
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -16,6 +17,20 @@ TEXT_FILL = "#1a1f27"
 MUTED_FILL = "#56606d"
 SURFACE_FILL = "#ffffff"
 BORDER = "#b5bdc8"
+
+
+class Stroke(NamedTuple):
+    """How the edges of one kind are drawn."""
+
+    colour: str  # the default; site.css restyles each kind by its class, dark mode included
+    dash: str
+    width: float
+    legend: str = ""  # what the legend says of the kind, where the picture's legend has fixed words
+
+    def path(self, d: str) -> str:
+        """A line along `d` in the colour of the group it sits in."""
+        dashes = f' stroke-dasharray="{self.dash}"' if self.dash else ""
+        return f'<path d="{d}" fill="none" stroke="currentColor" stroke-width="{self.width:g}"{dashes}/>'
 
 
 def text(value: object) -> str:
@@ -43,7 +58,14 @@ def fit(label: str, width: float, size: float, bold: bool = False) -> str:
 
 
 def label(
-    x: float, y: float, value: str, css: str, size: float = 12, anchor: str = "start", bold=False, fill=""
+    x: float,
+    y: float,
+    value: str,
+    css: str,
+    size: float = 12,
+    anchor: str = "start",
+    bold: bool = False,
+    fill: str = "",
 ) -> str:
     fill = fill or (MUTED_FILL if "muted" in css else TEXT_FILL)
     weight = ' font-weight="600"' if bold else ""
@@ -62,11 +84,15 @@ def arrowhead(x: float, y: float, pointing: str, size: float = 6) -> str:
     )
 
 
-def curve(x1: float, y1: float, x2: float, y2: float, bend: float) -> str:
-    """A cubic path from one point to another, leaving and arriving horizontally `bend` px out."""
-    return (
-        f"M{x1:g} {y1:g}C{x1 + bend:g} {y1:g} {x2 - bend if x2 != x1 else x2 + bend:g} {y2:g} {x2:g} {y2:g}"
-    )
+def curve(x1: float, y1: float, x2: float, y2: float) -> str:
+    """A cubic path from one point rightwards to another, leaving and arriving horizontally."""
+    bend = (x2 - x1) / 2
+    return f"M{x1:g} {y1:g}C{x1 + bend:g} {y1:g} {x2 - bend:g} {y2:g} {x2:g} {y2:g}"
+
+
+def loop(x: float, y1: float, y2: float, bend: float) -> str:
+    """A cubic path from (x, y1) out to the right and back to (x, y2), its control points `bend` px out."""
+    return f"M{x:g} {y1:g}C{x + bend:g} {y1:g} {x + bend:g} {y2:g} {x:g} {y2:g}"
 
 
 def open_svg(css: str, width: float, height: float, id_prefix: str, title: str, description: str) -> str:
@@ -80,14 +106,10 @@ def open_svg(css: str, width: float, height: float, id_prefix: str, title: str, 
     )
 
 
-def legend_line(
-    x: float, y: float, css: str, colour: str, dash: str, width: float, words: str, arrow: bool = False
-) -> str:
+def legend_line(x: float, y: float, css: str, stroke: Stroke, words: str, arrow: bool = False) -> str:
     """A sample of an edge's stroke (pointing right when edges have a direction), then what it means."""
-    dashes = f' stroke-dasharray="{dash}"' if dash else ""
     tip = arrowhead(x + 26, y, "right", 5) if arrow else ""
     return (
-        f'<g class="{css}" color="{colour}">'
-        f'<path d="M{x:g} {y:g}h24" stroke="currentColor" stroke-width="{width:g}" fill="none"{dashes}/>{tip}'
+        f'<g class="{css}" color="{stroke.colour}">{stroke.path(f"M{x:g} {y:g}h24")}{tip}'
         f"{label(x + 32, y + 4, words, 'diagram__legend-text diagram__muted', 12)}</g>"
     )
