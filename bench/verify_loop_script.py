@@ -11,11 +11,12 @@ from verify_engine import LABEL
 from verify_examples import Example, example_files
 from verify_shell import SHELL_FUNCTIONS, argv, conditions, q
 
+from worker.engine.files import NEVER_STARTED
 from worker.images.build_context import context_tar, parse_dockerfile, touched
 from worker.images.builder import BUILD_CPU_SHARES, BUILD_MEMORY
 from worker.policy import MIB, TMPFS_OPTIONS, run_policy
 from worker.scenario import ImageSpec, Step
-from worker.steps.context import HELPER_IMAGE, NEVER_STARTED, RETRY_INTERVAL
+from worker.steps.context import HELPER_IMAGE, RETRY_INTERVAL
 from worker.steps.exec_command import EXEC_SECONDS
 from worker.steps.health import HEALTH_SECONDS
 from worker.steps.probe import PROBE_SECONDS, probe_command

@@ -24,6 +24,7 @@ from worker.bases.specs import (
     BaseSpec,
     OnEvent,
     local_image,
+    origin_of,
 )
 from worker.bases.stand_ins import build_stand_in
 
@@ -61,7 +62,7 @@ def provision(
         image=spec.image,
         image_id=image.id,
         source=source,
-        origin=(image.labels or {}).get(SOURCE_LABEL) or ("pulled" if digests else "local"),
+        origin=origin_of(image),
         digest=digests[0] if digests else "",
         recipe=spec.recipe,
         size=int(image.attrs.get("Size") or 0),

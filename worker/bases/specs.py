@@ -33,6 +33,12 @@ STAND_IN = "stand-in"
 # 2: busybox in one layer with the official image's accounts; python and go at their /usr/local paths.
 STAND_IN_VERSION = "2"
 
+
+def origin_of(image: Image) -> str:
+    """Where an image came from: its provisioning label, else pulled (it has a digest) or local."""
+    return (image.labels or {}).get(SOURCE_LABEL) or ("pulled" if image.attrs.get("RepoDigests") else "local")
+
+
 OnEvent = Callable[[str], None]
 
 

@@ -6,12 +6,12 @@ import json
 import docker
 from docker.errors import ImageNotFound
 
+from worker.bases.specs import RECIPE_LABEL, origin_of
 from worker.images.build_context import parse_dockerfile
 from worker.scenario import Scenario
 
 # Bump when the runner or the sandbox policy changes what a verification means.
 RUNNER_VERSION = "1"
-BASE_LABELS = ("catalog.base.source", "catalog.base.recipe")
 
 
 def base_refs(scenario: Scenario, files: dict[str, tuple[bytes, bool]]) -> list[str]:
@@ -35,16 +35,12 @@ def environment_fingerprint(
         except ImageNotFound:
             bases.append({"ref": ref, "id": None, "source": "missing"})
             continue
-        labels = image.labels or {}
-        source = labels.get("catalog.base.source") or (
-            "pulled" if image.attrs.get("RepoDigests") else "local"
-        )
         bases.append(
             {
                 "ref": ref,
                 "id": image.id,
-                "source": source,
-                "recipe": labels.get("catalog.base.recipe", ""),
+                "source": origin_of(image),
+                "recipe": (image.labels or {}).get(RECIPE_LABEL, ""),
                 "digests": image.attrs.get("RepoDigests") or [],
             }
         )
