@@ -44,11 +44,15 @@ def published_pattern(slug: str) -> Pattern:
             Prefetch("examples", queryset=examples),
             Prefetch(
                 "relations_out",
-                queryset=PatternRelation.objects.filter(target__published=True).select_related("target"),
+                queryset=PatternRelation.objects.filter(target__published=True)
+                .select_related("target")
+                .order_by("relation", "target__name"),
             ),
             Prefetch(
                 "relations_in",
-                queryset=PatternRelation.objects.filter(source__published=True).select_related("source"),
+                queryset=PatternRelation.objects.filter(source__published=True)
+                .select_related("source")
+                .order_by("relation", "source__name"),
             ),
         )
     )

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.content.importer import sync_patterns
 from catalog.content.taxonomy import CATEGORY_SLUGS
-from catalog.models import ExampleFile
+from catalog.models import ExampleFile, Pattern, PatternRelation
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -356,3 +356,15 @@ def test_search_snippet_and_query_are_escaped(client, tmp_path):
     page = client.get("/search/", {"q": "<script>alert(1)</script>"}).content.decode()
     assert "<script" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_related_patterns_are_listed_by_name_whatever_order_their_rows_were_made_in(client, catalog):
+    # The importer saves relations in a set's order, which changes from one sync to the next.
+    target = Pattern.objects.get(slug="pattern-0")
+    names = sorted(Pattern.objects.exclude(pk=target.pk).values_list("name", flat=True))
+    PatternRelation.objects.filter(target=target).delete()
+    for name in reversed(names):
+        PatternRelation.objects.create(source=Pattern.objects.get(name=name), target=target, relation="uses")
+    html = client.get("/patterns/pattern-0/").content.decode()
+    section = html[html.index('id="related"') :]
+    assert sorted(names, key=section.index) == names

@@ -7,8 +7,8 @@ and the site's classes restyle it (dark mode, print).
 """
 
 from collections.abc import Sequence
-from html import escape
 
+from catalog.diagrams.svg import MUTED_FILL, TEXT_FILL, text
 from worker.contract.quantities import format_size
 
 CHART_WIDTH = 480
@@ -21,8 +21,6 @@ MIN_BAR = 2  # a tiny layer still shows as a sliver next to a big base
 
 BASE_FILL = "#b5bdc8"
 OWN_FILL = "#1a5fb4"
-TEXT_FILL = "#1a1f27"
-MUTED_FILL = "#56606d"
 
 BADGE_FILLS = {
     "passed": "#2e7d32",
@@ -34,10 +32,6 @@ BADGE_FILLS = {
 BADGE_LABEL_FILL = "#3d434b"
 BADGE_HEIGHT = 20
 BADGE_PADDING = 6
-
-
-def _text(value: object) -> str:
-    return escape(str(value), quote=True)
 
 
 def _shorten(label: str, limit: int = LABEL_CHARS) -> str:
@@ -66,9 +60,9 @@ def layer_chart_svg(layers: Sequence[tuple[str, int, bool]], *, title: str = "La
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {CHART_WIDTH} {height}" '
         f'width="{CHART_WIDTH}" height="{height}" role="img" '
-        f'aria-label="{_text(title)}. {_text(description)}">',
-        f"<title>{_text(title)}</title>",
-        f"<desc>{_text(description)}</desc>",
+        f'aria-label="{text(title)}. {text(description)}">',
+        f"<title>{text(title)}</title>",
+        f"<desc>{text(description)}</desc>",
         _legend(),
     ]
     if not layers:
@@ -84,13 +78,13 @@ def layer_chart_svg(layers: Sequence[tuple[str, int, bool]], *, title: str = "La
         whose = "base image" if is_base else "this Dockerfile"
         parts.append(
             f'<g class="chart__row chart__row--{kind}">'
-            f"<title>{_text(label)}: {_text(format_size(size))} ({whose})</title>"
+            f"<title>{text(label)}: {text(format_size(size))} ({whose})</title>"
             f'<text class="chart__label" x="0" y="{top + 13}" font-size="12" fill="{TEXT_FILL}">'
-            f"{_text(_shorten(label))}</text>"
+            f"{text(_shorten(label))}</text>"
             f'<rect class="chart__bar chart__bar--{kind}" x="0" y="{top + 18}" width="{width}" '
             f'height="{BAR_HEIGHT}" rx="2" fill="{fill}"/>'
             f'<text class="chart__value" x="{width + 6}" y="{top + 29}" font-size="12" fill="{MUTED_FILL}">'
-            f"{_text(format_size(size))}</text>"
+            f"{text(format_size(size))}</text>"
             "</g>"
         )
     parts.append("</svg>")
@@ -136,8 +130,8 @@ def status_badge_svg(label: str, message: str, tone: str) -> str:
     accessible = f"{label}: {message}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="{BADGE_HEIGHT}" '
-        f'viewBox="0 0 {total} {BADGE_HEIGHT}" role="img" aria-label="{_text(accessible)}">'
-        f"<title>{_text(accessible)}</title>"
+        f'viewBox="0 0 {total} {BADGE_HEIGHT}" role="img" aria-label="{text(accessible)}">'
+        f"<title>{text(accessible)}</title>"
         '<linearGradient id="shine" x2="0" y2="100%">'
         '<stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/>'
         "</linearGradient>"
@@ -150,10 +144,10 @@ def status_badge_svg(label: str, message: str, tone: str) -> str:
         '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" '
         'font-size="11">'
         f'<text x="{left / 2:g}" y="15" fill="#010101" fill-opacity=".3" textLength="{label_text}">'
-        f"{_text(label)}</text>"
-        f'<text x="{left / 2:g}" y="14" textLength="{label_text}">{_text(label)}</text>'
+        f"{text(label)}</text>"
+        f'<text x="{left / 2:g}" y="14" textLength="{label_text}">{text(label)}</text>'
         f'<text x="{left + right / 2:g}" y="15" fill="#010101" fill-opacity=".3" textLength="{message_text}">'
-        f"{_text(message)}</text>"
-        f'<text x="{left + right / 2:g}" y="14" textLength="{message_text}">{_text(message)}</text>'
+        f"{text(message)}</text>"
+        f'<text x="{left + right / 2:g}" y="14" textLength="{message_text}">{text(message)}</text>'
         "</g></svg>"
     )
