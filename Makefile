@@ -50,7 +50,7 @@ database: venv
 # themselves (about eight minutes the first time, seconds afterwards). It never fails `make run`:
 # verifications wait, and are retried by themselves, until the engine and the bases are there.
 engine: venv
-	@PYTHON=$(PYTHON) .ci/services.sh docker bases
+	@PYTHON=$(PYTHON) .ci/services.sh docker compose bases
 	@$(BIN)/python manage.py provision_bases \
 		|| echo "warning: base images are not provisioned; examples wait until they are (make engine)" >&2
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ensure the services the test suite talks to are installed and running (idempotent).
 #
-# Usage: .ci/services.sh [python] [docker] [redis] [postgres] [chromium] [bases]
+# Usage: .ci/services.sh [python] [docker] [compose] [redis] [postgres] [chromium] [bases]
 # With no argument it ensures all of them. It prints one line per service: ok (already
 # there), started, installed, or missing with the command that fixes it. It never fails
 # the build by itself: a missing service makes its tests skip locally and fail under CI=true.
@@ -14,6 +14,7 @@ PYTHON=${PYTHON:-python3.11}
 REDIS_PORT=6390
 PG_PORT=5432
 CHROMIUM=/usr/bin/chromium
+COMPOSE_PLUGIN=/usr/libexec/docker/cli-plugins/docker-compose
 
 export DEBIAN_FRONTEND=noninteractive
 APT_UPDATED=0
@@ -240,17 +241,43 @@ ensure_bases() {
     fi
 }
 
+ensure_compose() {
+    # The `docker compose` that examples' commands type. Debian 12's docker.io ships none and its
+    # docker-compose package is the retired Compose v1; Debian 13's is Compose v2, a CLI plugin
+    # that needs only libc6 >= 2.34. So on Debian 12 that one package is fetched from Debian 13
+    # with apt lists kept in var/apt-trixie (the machine's sources stay as they are), then dpkg -i.
+    if [ -x "$COMPOSE_PLUGIN" ]; then
+        report compose ok
+    elif ! can_install; then
+        missing compose "sudo apt-get install docker-compose (Debian 13 or later: Compose v2)"
+    elif [ "$(cut -d. -f1 /etc/debian_version)" -ge 13 ] 2>/dev/null; then
+        apt_install docker-compose && report compose installed || missing compose "apt-get install docker-compose failed"
+    else
+        local dir="$ROOT/var/apt-trixie"
+        local apt=(apt-get -qq -o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+            -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o APT::Sandbox::User=root)
+        mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+        echo "deb http://deb.debian.org/debian trixie main" >"$dir/sources.list"
+        if "${apt[@]}" update >/dev/null && (cd "$dir" && "${apt[@]}" download docker-compose >/dev/null) \
+            && dpkg -i "$dir"/docker-compose_*.deb >/dev/null; then
+            report compose "installed $("$COMPOSE_PLUGIN" version --short 2>/dev/null)"
+        else
+            missing compose "fetching docker-compose (v2) from Debian 13 failed; see above"
+        fi
+    fi
+}
+
 main() {
     local service
     if [ $# = 0 ]; then
-        set -- python docker redis postgres chromium bases
+        set -- python docker compose redis postgres chromium bases
     fi
     if ! can_install; then
         echo "Not root on Debian: this script reports what is missing instead of installing it."
     fi
     for service in "$@"; do
         case $service in
-            python | docker | redis | postgres | chromium | bases) "ensure_$service" ;;
+            python | docker | compose | redis | postgres | chromium | bases) "ensure_$service" ;;
             *) echo "unknown service: $service" >&2 && exit 2 ;;
         esac
     done

@@ -6,6 +6,7 @@ trial makes is labelled with its owner and a trial id, and removed, images inclu
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from django.conf import settings
 from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
 from catalog.content.sources import ContentError, ExampleFileSource, ExampleSource
+from worker.commands.session import CommandsOutcome, run_commands
+from worker.commands.tools import find_tools
 from worker.contract import labels as label
 from worker.contract.reasons import FailureReason, Outcome
 from worker.contract.results import ScenarioResult
 from worker.images.build_context import context_files
 from worker.images.builder import try_remove_images
-from worker.runner import run_scenario
+from worker.runner import COMMANDS_BUDGET, CommandsSetup, run_scenario
 from worker.scenario import Scenario
 
 
@@ -59,12 +62,7 @@ def run_trial(
     extra_labels: Mapping[str, str] | None = None,
 ) -> Trial:
     """Run `example`'s scenario (or `scenario`, a mutant's) on `files` (its own, or its mutant's)."""
-    labels = {
-        **(extra_labels or {}),
-        label.OWNER: owner,
-        label.INSTANCE: settings.CATALOG_INSTANCE,
-        label.VERIFICATION: f"{owner}-{uuid.uuid4().hex[:12]}",
-    }
+    labels = trial_labels(owner, extra_labels)
     try:
         result = run_scenario(
             client,
@@ -74,10 +72,39 @@ def run_trial(
             allow_host_access=allow_host_access,
             on_event=on_event,
             base_cache=settings.VAR_DIR / "base-configs",
+            # A mutant is judged by its checks; the page's commands belong to the example as it is.
+            commands=None if scenario else CommandsSetup(folder_name=example.slug),
         )
     finally:
         left = try_remove_images(client, labels)
     return Trial(result, left)
+
+
+def run_commands_trial(
+    client, example: ExampleSource, *, owner: str, on_event: Callable[[str], None] | None = None
+) -> CommandsOutcome:
+    """Only the page's commands, as the verification runs them: for an author fixing one."""
+    scenario = Scenario.from_dict(example.scenario)
+    return run_commands(
+        client.api,
+        scenario.commands,
+        context_files(example.files),
+        trial_labels(owner),
+        folder_name=example.slug,
+        tools=find_tools(),
+        deadline=time.monotonic() + COMMANDS_BUDGET,
+        host_access=scenario.host_access,
+        emit=on_event or (lambda line: None),
+    )
+
+
+def trial_labels(owner: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {
+        **(extra or {}),
+        label.OWNER: owner,
+        label.INSTANCE: settings.CATALOG_INSTANCE,
+        label.VERIFICATION: f"{owner}-{uuid.uuid4().hex[:12]}",
+    }
 
 
 # A later step may run out of time or memory once the pattern is gone; the checks before it judged.

@@ -14,8 +14,11 @@ from docker.errors import APIError
 
 from worker.bases.specs import load_allowed_bases
 from worker.capped_log import CappedLog, capped_text
+from worker.commands.locks import DEFAULT_ROOT as DEFAULT_LOCK_ROOT
+from worker.commands.session import CommandsUnavailable, run_commands
+from worker.commands.tools import CommandTools, ToolsMissing, find_tools
 from worker.contract.quantities import format_size
-from worker.contract.results import Check, ScenarioResult, StepReport
+from worker.contract.results import Check, CommandResult, ScenarioResult, StepReport
 from worker.engine.client import (
     EngineUnavailable,
     checked_labels,
@@ -34,6 +37,16 @@ from worker.steps.images import facts_of, image_id
 from worker.steps.registry import describe
 
 log = logging.getLogger(__name__)
+COMMANDS_BUDGET = 10 * 60.0  # all of an example's commands together
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandsSetup:
+    """How a run types the page's commands: in a folder named like the example's, with these tools."""
+
+    folder_name: str
+    tools: CommandTools | None = None  # None: find them (worker/commands/tools.py)
+    lock_root: Path = DEFAULT_LOCK_ROOT
 
 
 def run_scenario(
@@ -49,6 +62,7 @@ def run_scenario(
     allowed_bases: Collection[str] | None = None,
     analyse: bool = True,
     base_cache: Path | None = None,
+    commands: CommandsSetup | None = None,
 ) -> ScenarioResult:
     """Build the example's images, run its steps in order, judge every expectation.
 
@@ -58,6 +72,8 @@ def run_scenario(
     `allowed_bases` is the FROM allow-list for untrusted examples (default: bases.yaml).
     `analyse` reads every built image's layers and lints its Dockerfile (worker/images/insight.py).
     `base_cache` is a folder that keeps base images' configs between runs (worker/bases/run_bases.py).
+    `commands`, when given, runs the example's commands with the Docker CLI once the steps are done
+    (worker/commands/); curated examples only: a contributor's shell lines never reach this host.
     """
     started = time.monotonic()
     policy, labels = run_policy(trust), checked_labels(labels)
@@ -96,6 +112,9 @@ def run_scenario(
                 emit.quietly(
                     f"cleanup: could not remove {'; '.join(problems)}" if problems else "cleanup: done"
                 )
+            if commands is not None and scenario.commands and not tally.reason and policy.trust == "curated":
+                with engine_errors():
+                    tally.commands = run_page_commands(ctx, commands, tally)
             if analyse:
                 with engine_errors():
                     collect_insights(ctx)
@@ -197,6 +216,31 @@ def _guarded(index: int, action: str, work: Callable[[], object]) -> StepOutcome
     return result if isinstance(result, StepOutcome) else StepOutcome()
 
 
+def run_page_commands(ctx: RunContext, setup: CommandsSetup, tally: _Tally) -> tuple[CommandResult, ...]:
+    """The page's commands, after the steps: their failure is the example's, a missing CLI is not."""
+    budget = min(sum(command.timeout for command in ctx.scenario.commands), COMMANDS_BUDGET)
+    try:
+        outcome = run_commands(
+            ctx.client.api,
+            ctx.scenario.commands,
+            ctx.files,
+            ctx.labels,
+            folder_name=setup.folder_name,
+            tools=setup.tools or find_tools(),
+            deadline=time.monotonic() + budget,
+            host_access=ctx.scenario.host_access,
+            emit=ctx.emit,
+            lock_root=setup.lock_root,
+        )
+    except (CommandsUnavailable, ToolsMissing) as error:
+        tally.stop("INFRA", f"the page's commands could not run: {error}")
+        return ()
+    ctx.emit(f"commands: {outcome.detail}")
+    if outcome.reason:
+        tally.stop(outcome.reason, outcome.detail)
+    return outcome.results
+
+
 def collect_insights(ctx: RunContext) -> None:
     """Layer analysis and lint of every image with facts, once the containers are gone."""
     for spec in ctx.scenario.images:
@@ -239,6 +283,7 @@ def collect_facts(ctx: RunContext) -> None:
 class _Tally:
     checks: list[Check] = dataclasses.field(default_factory=list)
     reports: list[StepReport] = dataclasses.field(default_factory=list)
+    commands: tuple[CommandResult, ...] = ()
     reason: str = ""
     detail: str = ""
 
@@ -291,6 +336,7 @@ class _Tally:
             log=emit.log.text(),
             duration=duration,
             engine=engine,
+            commands=self.commands,
         )
 
 

@@ -21,7 +21,7 @@ from worker.contract.results import ScenarioResult
 from worker.engine.environment import environment_fingerprint
 from worker.images.builder import try_remove_images
 from worker.progress import Progress
-from worker.runner import run_scenario
+from worker.runner import CommandsSetup, run_scenario
 from worker.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def run_with_progress(
             on_event=progress.add,
             analyse=settings.VERIFY_ANALYSE_LAYERS,
             base_cache=settings.VAR_DIR / "base-configs",
+            commands=CommandsSetup(folder_name=verification.example.slug),
         )
     finally:
         progress.stop()

@@ -51,6 +51,9 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
                 f"that would fail without it; this one has {scenario.proving_expectation_count}",
             )
         )
+    if scenario and not scenario.commands:
+        message = "a reader always gets a way to try the example: list the commands to type, in order"
+        errors.append(ContentError(scenario_file, "commands", message))
     if scenario:
         contents = {f.path: f.content for f in files}
         for image in scenario.images:

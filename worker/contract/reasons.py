@@ -25,6 +25,7 @@ class FailureReason(enum.StrEnum):
     INVALID_DOCKERFILE = "INVALID_DOCKERFILE"
     POLICY_REJECTED = "POLICY_REJECTED"
     HOST_ACCESS_DISABLED = "HOST_ACCESS_DISABLED"
+    COMMAND_FAILED = "COMMAND_FAILED"
     # Not the example's fault: the row waits and is retried. Rows of older versions may carry it.
     INFRA = "INFRA"
 
@@ -44,5 +45,6 @@ _LABELS = {
     FailureReason.INVALID_DOCKERFILE: "The Dockerfile is invalid",
     FailureReason.POLICY_REJECTED: "Refused by the sandbox policy",
     FailureReason.HOST_ACCESS_DISABLED: "Needs host access, which this worker does not allow",
+    FailureReason.COMMAND_FAILED: "A command on the page did not do what it says",
     FailureReason.INFRA: "Infrastructure error",
 }

@@ -13,7 +13,14 @@ from typing import Any
 from worker.contract.analysis import AnalysisSummary
 from worker.contract.codec import from_json, to_json
 from worker.contract.reasons import FailureReason, Outcome
-from worker.contract.results import BuildResult, Check, ImageFacts, ScenarioResult, StepReport
+from worker.contract.results import (
+    BuildResult,
+    Check,
+    CommandResult,
+    ImageFacts,
+    ScenarioResult,
+    StepReport,
+)
 
 SCHEMA_VERSION = 1
 UNVERSIONED = 0  # results stored before the contract had a version
@@ -56,6 +63,7 @@ class VerificationReport:
     engine: dict[str, str] = field(default_factory=dict)
     environment: Environment | None = None
     schema_version: int = UNVERSIONED
+    commands: tuple[CommandResult, ...] = ()
 
     @classmethod
     def of_run(cls, result: ScenarioResult, environment: dict[str, Any]) -> VerificationReport:
@@ -73,6 +81,7 @@ class VerificationReport:
             engine=result.engine,
             environment=from_json(Environment, environment),
             schema_version=SCHEMA_VERSION,
+            commands=result.commands,
         )
 
     def engine_fact(self, name: str) -> str:

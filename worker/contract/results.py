@@ -94,6 +94,21 @@ class StepReport:
 
 
 @dataclass(frozen=True)
+class CommandResult:
+    """One command of the page as the verification ran it with the Docker CLI."""
+
+    index: int
+    title: str
+    run: str
+    expected: str  # the outcome the page promises, in words ("exits 0, prints 'denied'")
+    status: str  # passed, failed, error, not run
+    exit_code: int | None = None  # None when it did not run or was stopped
+    output: str = ""  # stdout and stderr together, kept to their first and last 8 KiB
+    duration: float = 0.0
+    detail: str = ""  # why it failed, in words
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     outcome: Outcome
     failure_reason: FailureReason
@@ -107,6 +122,7 @@ class ScenarioResult:
     log: str = ""
     duration: float = 0.0
     engine: dict[str, str] = field(default_factory=dict)
+    commands: tuple[CommandResult, ...] = ()
 
     def __post_init__(self) -> None:
         # Plain strings are accepted and checked: an unknown word raises ValueError here.

@@ -59,10 +59,25 @@ class Comparison:
     expect: dict
 
 
+DEFAULT_COMMAND_TIMEOUT = 120.0
+
+
 @dataclass(frozen=True)
 class Command:
+    """A shell line the page tells a reader to type, and the outcome a reader should see."""
+
     title: str
     run: str
+    exit_code: int = 0
+    output_contains: tuple[str, ...] = ()
+    timeout: float = DEFAULT_COMMAND_TIMEOUT
+
+    @property
+    def expected(self) -> str:
+        """The outcome in words, as the page shows it: "exits 0", "exits 1, prints 'denied'"."""
+        words = [f"exits {self.exit_code}"]
+        words += [f"prints {text!r}" for text in self.output_contains]
+        return ", ".join(words)
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,7 @@ class Scenario:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        data["commands"] = self.commands_to_dict()
         for step in data["steps"]:
             # Left out when unset, so that a stored scenario (and the content hash that decides
             # whether an example is verified again) stays as it was before steps had sides.
@@ -100,9 +116,21 @@ class Scenario:
                 Comparison(images=tuple(c["images"]), expect=c["expect"]) for c in data.get("compare", ())
             ),
             host_access=tuple(data.get("host_access", ())),
-            commands=tuple(Command(**command) for command in data.get("commands", ())),
+            commands=tuple(_command(command) for command in data.get("commands", ())),
             timeout=data.get("timeout", DEFAULT_TIMEOUT),
         )
+
+    def commands_to_dict(self) -> list[dict]:
+        """Defaults left out, so that the content hash of an example that says no more stays as it was."""
+        defaults = Command("", "")
+        return [
+            {
+                key: value
+                for key, value in asdict(command).items()
+                if key in ("title", "run") or value != getattr(defaults, key)
+            }
+            for command in self.commands
+        ]
 
     @property
     def expectation_count(self) -> int:
@@ -115,3 +143,7 @@ class Scenario:
     def proving_expectation_count(self) -> int:
         """Checks that say something about the pattern; `succeeds` only says that a build worked."""
         return self.expectation_count - sum("succeeds" in step.expect for step in self.steps)
+
+
+def _command(data: dict) -> Command:
+    return Command(**{**data, "output_contains": tuple(data.get("output_contains", ()))})

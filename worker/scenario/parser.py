@@ -14,6 +14,7 @@ from worker.scenario.declared import Declared
 from worker.scenario.fields import Fields
 from worker.scenario.kinds import HOST_ACCESS, Checker
 from worker.scenario.model import (
+    DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_TIMEOUT,
     Command,
     Comparison,
@@ -39,6 +40,8 @@ TOP_LEVEL = {
     "timeout",
 }
 IMAGE_KEYS = {"dockerfile", "target", "build_args"}
+COMMAND_KEYS = {"title", "run", "expect", "timeout"}
+COMMAND_EXPECT = {"exit_code", "output_contains"}
 # An anti-pattern's example runs the mistake and then its fix. A step that names a side starts it;
 # the steps after it belong to the same side until another one is named.
 SIDES = ("before", "after")
@@ -255,14 +258,40 @@ class _Parser(Declared):
         return tuple(raw)
 
     def parse_commands(self, raw: object) -> tuple[Command, ...]:
+        """The commands a reader types, each with its outcome (the content loader requires at least one)."""
         if not isinstance(raw, list):
-            self.error("commands", "expected a list of {title, run}")
+            self.error("commands", "expected a list of {title, run}: the commands a reader types to try it")
             return ()
         commands = []
         for index, item in enumerate(raw):
             path = f"commands[{index}]"
-            if not isinstance(item, dict) or not isinstance(item.get("run"), str):
+            if not isinstance(item, dict):
+                self.error(path, "expected a mapping with title and run")
+                continue
+            for key in sorted(set(item) - COMMAND_KEYS):
+                self.error(
+                    f"{path}.{key}", f"unknown field; expected one of {', '.join(sorted(COMMAND_KEYS))}"
+                )
+            if not isinstance(item.get("run"), str) or not item["run"].strip():
                 self.error(f"{path}.run", "expected the shell command a reader can copy")
                 continue
-            commands.append(Command(title=str(item.get("title", "")), run=item["run"].strip()))
+            title = self.text(item, "title", f"{path}.title")
+            expect = item.get("expect", {})
+            if not isinstance(expect, dict) or set(expect) - COMMAND_EXPECT:
+                self.error(f"{path}.expect", f"expected a mapping of {', '.join(sorted(COMMAND_EXPECT))}")
+                continue
+            exit_code = expect.get("exit_code", 0)
+            if not isinstance(exit_code, int) or isinstance(exit_code, bool) or not 0 <= exit_code <= 255:
+                self.error(f"{path}.expect.exit_code", "expected the exit code, 0 to 255")
+                continue
+            contains = expect.get("output_contains", [])
+            contains = [contains] if isinstance(contains, str) else contains
+            if not isinstance(contains, list) or not all(isinstance(t, str) and t for t in contains):
+                self.error(f"{path}.expect.output_contains", "expected a text, or a list of texts")
+                continue
+            timeout = DEFAULT_COMMAND_TIMEOUT
+            if "timeout" in item:
+                timeout = Checker(self, f"{path}.timeout").duration(item["timeout"]) or timeout
+            run = item["run"].strip()
+            commands.append(Command(title, run, exit_code, tuple(contains), timeout))
         return tuple(commands)

@@ -1,9 +1,10 @@
 """`manage.py try_example patterns/<slug>/examples/<name>`: run one example folder now, for its author.
 
-It checks the folder exactly as sync_patterns does, then runs the scenario on the engine in this
-process (no worker, no database), printing the live log and every check. Everything it makes is
-labelled `catalog.owner=try` and removed before it returns, images included. With `--mutant` it
-runs the example's mutant instead and succeeds only if the example's checks catch it.
+It checks the folder exactly as sync_patterns does, then runs the scenario and the page's commands
+on the engine in this process (no worker, no database), printing the live log and every check.
+Everything it makes is labelled `catalog.owner=try` and removed before it returns, images
+included. With `--mutant` it runs the example's mutant instead and succeeds only if the
+example's checks catch it (the commands are not run for a mutant).
 """
 
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.trial import TrialError, judge_mutant, load_example_folder, run_trial
+from catalog.trial import TrialError, judge_mutant, load_example_folder, run_commands_trial, run_trial
 from worker.contract.analysis import AnalysisSummary
 from worker.contract.codec import from_json
 from worker.contract.quantities import format_size
@@ -29,8 +30,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mutant", action="store_true", help="run each example's mutant; it must fail the checks"
         )
+        parser.add_argument(
+            "--commands-only", action="store_true", help="run only the page's commands, not the scenario"
+        )
 
-    def handle(self, *args, folders, allow_host_access, quiet, mutant, **options):
+    def handle(self, *args, folders, allow_host_access, quiet, mutant, commands_only, **options):
         try:
             client = connect()
         except EngineUnavailable as error:
@@ -38,8 +42,12 @@ class Command(BaseCommand):
         failed = [
             folder
             for folder in folders
-            if not self.try_one(
-                client, Path(folder), allow_host_access=allow_host_access, quiet=quiet, mutant=mutant
+            if not (
+                self.try_commands(client, Path(folder), quiet=quiet)
+                if commands_only
+                else self.try_one(
+                    client, Path(folder), allow_host_access=allow_host_access, quiet=quiet, mutant=mutant
+                )
             )
         ]
         if failed:
@@ -82,6 +90,27 @@ class Command(BaseCommand):
             return verdict.killed
         return self.print_verdict(trial.result)
 
+    def try_commands(self, client, folder: Path, *, quiet: bool) -> bool:
+        try:
+            example = load_example_folder(folder)
+        except TrialError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"== {folder} (commands only)")
+        echo = None if quiet else (lambda line: self.stdout.write(f"  | {line}"))
+        outcome = run_commands_trial(client, example, owner="try", on_event=echo)
+        self.print_commands(outcome.results)
+        if outcome.clean_up:
+            self.stdout.write(f"  clean-up: {outcome.clean_up}")
+        self.stdout.write(f"  => {outcome.reason or 'passed'}: {outcome.detail}")
+        return not outcome.reason
+
+    def print_commands(self, commands) -> None:
+        for command in commands:
+            mark = {"passed": "ok  ", "not run": "--  "}.get(command.status, "FAIL")
+            said = f"exit {command.exit_code}" if command.exit_code is not None else command.status
+            why = f": {command.detail}" if command.detail else ""
+            self.stdout.write(f"  {mark} command {command.index + 1} `{command.run}` ({said}){why}")
+
     def print_checks(self, result: ScenarioResult) -> None:
         for check in result.checks:
             mark = "ok  " if check.passed else "FAIL"
@@ -89,6 +118,7 @@ class Command(BaseCommand):
                 f"  {mark} step {check.step_index + 1} {check.action} {check.name}: "
                 f"expected {check.expected}, observed {check.observed}"
             )
+        self.print_commands(result.commands)
         for name, stored in result.analysis.items():
             summary = from_json(AnalysisSummary, stored, f"analysis.{name}")
             findings = summary.lint.findings if summary.lint else ()
