@@ -35,6 +35,9 @@ def scenario(**overrides) -> dict:
         "summary": "Runs the script and reads what it prints.",
         "images": {"app": {"dockerfile": "Dockerfile"}},
         "steps": [{"run": {"image": "app"}, "expect": {"exit_code": 0, "output_contains": "hello"}}],
+        "commands": [
+            {"title": "Build and run it", "run": "docker build -t hello . && docker run --rm hello"}
+        ],
     }
     data.update(overrides)
     return data

@@ -174,6 +174,40 @@ def test_scenario_errors_carry_the_field_path(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    "commands, expected",
+    [
+        ([], "commands: a reader always gets a way to try the example"),
+        ([{"title": "Build: the image", "run": "docker build ."}], ""),
+        (
+            [{"title": "Run", "run": "docker run x", "then the image": None}],
+            "commands[0].then the image: unknown",
+        ),
+        (
+            [{"title": "Run", "run": "false", "expect": {"exit_code": 256}}],
+            "commands[0].expect.exit_code: expected",
+        ),
+        (
+            [{"title": "Run", "run": "x", "expect": {"output": "y"}}],
+            "commands[0].expect: expected a mapping of",
+        ),
+        ([{"title": "Run", "run": "  "}], "commands[0].run: expected the shell command"),
+        ([{"run": "true"}], "commands[0].title: required text is missing"),
+    ],
+)
+def test_every_example_says_how_to_try_it_and_what_each_command_does(tmp_path, commands, expected):
+    factories.write_tree(tmp_path, count=1)
+    factories.write_pattern(
+        tmp_path, "pattern-0", symbol="Paa", example=factories.scenario(commands=commands)
+    )
+    if not expected:
+        assert sync_patterns(tmp_path).ok  # a ": " in a quoted title is just text
+        return
+    found = problems(tmp_path)
+    assert any(expected in problem for problem in found), found
+    assert all(problem.startswith("pattern-0/examples/hello/example.yaml: commands") for problem in found)
+
+
 def test_from_must_name_a_declared_base(tmp_path):
     factories.write_tree(tmp_path, count=1)
     files = {"Dockerfile": "FROM 127.0.0.1:5000/evil AS build\nFROM scratch\nCOPY --from=build /x /x\n"}

@@ -1,7 +1,10 @@
 """The example.yaml schema: what it accepts, how it normalises, and how it reports mistakes."""
 
+import json
+
 import pytest
 
+from tests import factories
 from worker.contract.quantities import format_size, parse_duration, parse_size
 from worker.scenario import Scenario, parse_scenario
 
@@ -170,3 +173,32 @@ def test_quantities():
             parse_duration(bad)
     with pytest.raises(ValueError):
         parse_size("12 apples")
+
+
+def test_a_commands_outcome_is_stored_only_when_it_differs_from_a_plain_success():
+    raw = factories.scenario(
+        commands=[
+            {"title": "Build", "run": "docker build -t app ."},
+            {
+                "title": "Refused",
+                "run": "docker run --rm app cat /etc/shadow",
+                "expect": {"exit_code": 1, "output_contains": "Permission denied"},
+                "timeout": "30s",
+            },
+        ]
+    )
+    parsed, errors = parse_scenario(raw, {"Dockerfile": "FROM busybox:1.35\n"})
+    assert errors == []
+    stored = parsed.to_dict()["commands"]
+    assert stored == [
+        {"title": "Build", "run": "docker build -t app ."},
+        {
+            "title": "Refused",
+            "run": "docker run --rm app cat /etc/shadow",
+            "exit_code": 1,
+            "output_contains": ("Permission denied",),
+            "timeout": 30.0,
+        },
+    ]
+    assert Scenario.from_dict(json.loads(json.dumps(parsed.to_dict()))) == parsed
+    assert parsed.commands[1].expected == "exits 1, prints 'Permission denied'"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from catalog.models import Example, Verification
+from catalog.verifications.command_rows import command_rows
 from catalog.verifications.latest import RESULT_STATES, attach_verifications
 from catalog.verifications.lint_marks import marks_by_file
 from catalog.verifications.result import STATUS_LABELS, Report, ago, make_report, status_of
@@ -75,6 +76,9 @@ def attach_panels(examples: Iterable[Example], notices: Mapping[str, str] | None
         example.verification_panel = panel
         reports = [image.analysis for image in panel.report.images] if panel.report else []
         example.lint_marks = marks_by_file(reports)
+        stored = panel.report.verification.report if panel.report else None
+        ran = stored.commands if stored else ()
+        example.command_rows = command_rows(example.parsed_scenario, ran)
 
 
 SIZE_HISTORY_POINTS = 30

@@ -11,7 +11,7 @@ from worker.images.build_context import parse_dockerfile
 from worker.scenario import Scenario
 
 # Bump when the runner or the sandbox policy changes what a verification means.
-RUNNER_VERSION = "1"
+RUNNER_VERSION = "2"  # 2: the page's commands are run too
 
 
 def base_refs(scenario: Scenario, files: dict[str, tuple[bytes, bool]]) -> list[str]:
