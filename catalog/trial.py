@@ -60,8 +60,12 @@ def run_trial(
     allow_host_access: bool = False,
     on_event: Callable[[str], None] | None = None,
     extra_labels: Mapping[str, str] | None = None,
+    run_commands: bool = True,
 ) -> Trial:
-    """Run `example`'s scenario (or `scenario`, a mutant's) on `files` (its own, or its mutant's)."""
+    """Run `example`'s scenario (or `scenario`, a mutant's) on `files` (its own, or its mutant's).
+
+    With `run_commands` the page's commands run too; a mutant is judged by its checks alone.
+    """
     labels = trial_labels(owner, extra_labels)
     try:
         result = run_scenario(
@@ -72,8 +76,7 @@ def run_trial(
             allow_host_access=allow_host_access,
             on_event=on_event,
             base_cache=settings.VAR_DIR / "base-configs",
-            # A mutant is judged by its checks; the page's commands belong to the example as it is.
-            commands=None if scenario else CommandsSetup(folder_name=example.slug),
+            commands=CommandsSetup(folder_name=example.slug) if run_commands else None,
         )
     finally:
         left = try_remove_images(client, labels)

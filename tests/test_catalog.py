@@ -130,11 +130,16 @@ def test_every_example_of_the_catalog_passes_on_the_engine(tmp_path, broker, doc
     assert took <= COLD_BUDGET_SECONDS, f"cold verification took {took:.0f} s"
     for row in rows:
         assert len(row.result["checks"]) >= 2 and all(check["passed"] for check in row.result["checks"])
+        # Every command the page tells a reader to type ran, and did what the page says.
+        ran = row.result["commands"]
+        assert ran and [c["status"] for c in ran] == ["passed"] * len(ran), row.example
+        assert len(ran) == len(row.example.parsed_scenario.commands), row.example
     assert len(rerun) == 2
     assert left == [], "finished verifications remove their images"
     shown = next(row for row in rows if row.example.pattern.slug == "shell-form-entrypoint")
     page = client.get(shown.example.pattern.get_absolute_url()).content.decode()
     assert "Passed" in page and "Layer history" in page
+    assert page.count("Did what it says</span>") == len(shown.result["commands"])
     for facts in shown.result["images"].values():
         assert format_size(facts["size"]) in page
     # An anti-pattern's page measures it against its fix: the stop time differs by the kill timeout.

@@ -65,6 +65,7 @@ def test_every_mutant_fails_its_examples_checks(docker_client, capsys):
                 owner="tests",
                 allow_host_access=True,
                 extra_labels=LABELS,
+                run_commands=False,
             )
         finally:
             client.close()

@@ -77,6 +77,7 @@ class Command(BaseCommand):
                 owner="try",
                 allow_host_access=allow_host_access,
                 on_event=echo,
+                run_commands=not mutant,  # the page's commands belong to the example, not its mutant
             )
         except EngineUnavailable as error:
             self.stdout.write(f"  => infrastructure error, not the example's fault: {error}")
