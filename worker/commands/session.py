@@ -34,6 +34,7 @@ from worker.contract.results import CommandResult
 from worker.engine.client import label_filters
 from worker.scenario.model import Command
 
+SHOWN_LINES = 20  # of each command's output, in the run's live log
 KEPT_OUTPUT = 8 * 1024  # per command, first and last: enough to show what a reader sees
 _KILL_GRACE = 5.0
 
@@ -108,6 +109,8 @@ def run_in_order(
             continue
         emit(f"command {index + 1}/{len(commands)}: {command.run}")
         result = run_one(index, command, folder, env, min(command.timeout, deadline - time.monotonic()))
+        for line in result.output.splitlines()[-SHOWN_LINES:]:
+            emit(f"  | {line}")
         said = f"exit {result.exit_code} in {result.duration:.1f} s {result.detail}".rstrip()
         emit(f"  -> {result.status}: {said}")
         results.append(result)
@@ -116,12 +119,13 @@ def run_in_order(
 
 
 def run_one(index: int, command: Command, folder: Path, env: dict[str, str], timeout: float) -> CommandResult:
-    """One line in `sh`, its output read as it comes, its whole process group ended when it is done."""
+    """One line in `bash`, its output read as it comes, its whole process group ended when it is done."""
     began = time.monotonic()
     shown = CappedLog(head=KEPT_OUTPUT, tail=KEPT_OUTPUT)
     whole = CappedLog(head=OUTPUT_LIMIT, tail=0)  # the expectations read up to 1 MiB
     process = subprocess.Popen(
-        ["/bin/sh", "-c", command.run],
+        # bash, the shell a reader on Linux types into (`time` is its keyword; dash has none).
+        ["/bin/bash", "-c", command.run],
         cwd=folder,
         env=env,
         stdin=subprocess.DEVNULL,
