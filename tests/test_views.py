@@ -199,7 +199,8 @@ def test_pattern_page_shows_body_examples_and_panels(client, catalog):
     assert 'id="problem"' in page
     assert "/patterns/pattern-1/examples/hello.tar.gz" in page
     assert 'data-copy-target="hello-file-1-code"' in page
-    assert 'data-copy-target="hello-command-1"' not in page  # the example declares no commands
+    assert 'data-copy-target="hello-command-1"' in page  # every example says how to try it
+    assert "Not run yet in this form: the next verification runs it." in page
     assert "Not verified yet: no verification has run for this example" in page.replace("</strong>", "")
     assert 'class="line"' in page  # highlighted, one span per line
     assert "Uses" in page and 'href="/patterns/pattern-0/"' in page

@@ -74,6 +74,8 @@ class EngineRelay:
         reader = client.makefile("rb", buffering=_BUFFER)
         try:
             self._relay_requests(reader, client, engine, send_lock)
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the CLI hung up (it drops its wait on a container that failed to start): its right
         except (WireError, OSError) as error:
             if not self._closed.is_set():
                 self.problems.append(f"relay: {error}")
