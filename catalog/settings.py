@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CATALOG_VAR_DIR", BASE_DIR / "var"))
 PATTERNS_DIR = Path(os.environ.get("PATTERNS_DIR", BASE_DIR / "patterns"))
+# Beside the patterns they use: a PATTERNS_DIR elsewhere (a test tree) brings no curated workshops along.
+WORKSHOPS_DIR = Path(os.environ.get("WORKSHOPS_DIR", PATTERNS_DIR.parent / "workshops"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 

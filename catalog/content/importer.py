@@ -6,7 +6,7 @@ from pathlib import Path
 from django.db import transaction
 
 from catalog import search
-from catalog.content.loader import load_tree
+from catalog.content.loader import Tree, load_tree
 from catalog.content.rendering import highlight_file, render_markdown
 from catalog.content.sources import ContentError, ExampleSource, PatternSource
 from catalog.content.taxonomy import CATEGORIES, INVERTED_RELATIONS
@@ -14,6 +14,8 @@ from catalog.models import Category, Example, ExampleFile, Pattern, PatternCateg
 from catalog.serving import page_cache
 from catalog.verifications.queueing import queue_examples
 from catalog.verifications.status import worker_has_reported
+from catalog.workshops.importer import WorkshopCounts, save_workshops, taken_slugs
+from catalog.workshops.loader import Workshops, load_workshops
 
 
 @dataclass
@@ -26,6 +28,7 @@ class SyncReport:
     changed_example_ids: list[int] = field(default_factory=list)
     worker_reported: bool = False  # without a worker (none ever beat here) nothing is queued
     queued: int = 0  # verifications queued for the examples added or changed
+    workshops: WorkshopCounts = field(default_factory=WorkshopCounts)
 
     @property
     def ok(self) -> bool:
@@ -36,11 +39,31 @@ class SyncReport:
         return bool(self.created or self.updated or self.removed)
 
 
-def sync_patterns(root: Path) -> SyncReport:
-    """Validate everything first; write nothing unless the whole tree is valid."""
+@dataclass(frozen=True)
+class Content:
+    """The pattern tree and the curated workshops that name its patterns, checked together."""
+
+    tree: Tree
+    workshops: Workshops
+
+    @property
+    def errors(self) -> tuple[ContentError, ...]:
+        return self.tree.errors + self.workshops.errors
+
+
+def load_content(root: Path, workshops: Path | None = None) -> Content:
+    """The tree, and the workshops folder when one is given (None leaves workshops out of the sync)."""
     tree = load_tree(root)
-    if tree.errors:
-        return SyncReport(errors=tree.errors)
+    return Content(tree, load_workshops(workshops, tree) if workshops else Workshops())
+
+
+def sync_patterns(root: Path, workshops: Path | None = None) -> SyncReport:
+    """Validate everything first; write nothing unless the whole tree (and its workshops) is valid."""
+    content = load_content(root, workshops)
+    tree = content.tree
+    errors = content.errors or taken_slugs(content.workshops)
+    if errors:
+        return SyncReport(errors=errors)
     report = SyncReport()
     with transaction.atomic():
         categories = upsert_categories()
@@ -61,7 +84,9 @@ def sync_patterns(root: Path) -> SyncReport:
                 report.created += 1
         report.removed = Pattern.objects.published().exclude(slug__in=seen).update(published=False)
         relations_changed = save_relations(tree.patterns)
-        if report.changed or relations_changed:
+        if workshops:
+            report.workshops = save_workshops(content.workshops.workshops)
+        if report.changed or relations_changed or report.workshops.changed:
             transaction.on_commit(page_cache.bump_generation)
         # In the same transaction: the rows exist exactly when the content does, and the
         # wake-up messages leave only after the commit.

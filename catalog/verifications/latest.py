@@ -36,6 +36,12 @@ def with_verification_ids(examples: QuerySet) -> QuerySet:
     )
 
 
+def with_passed_id(examples: QuerySet) -> QuerySet:
+    """Examples annotated with the id of their newest passed verification (what a measured time reads)."""
+    passed = _newest(True).filter(state=Verification.State.PASSED)
+    return examples.annotate(newest_passed_id=Subquery(passed.values("pk")[:1]))
+
+
 def attach_verifications(examples: Iterable[Example]) -> None:
     """Set `verification` (the newest) and `last_result` (the newest finished) on annotated examples.
 

@@ -1,0 +1,83 @@
+"""What the latest verifications say about a workshop's examples, read in two queries into plain data.
+
+The agenda and the readiness line are computed from this, never from rows of their own, so a
+page's query count does not depend on how many items or past runs there are.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import F
+
+from catalog.models import Example, Verification
+from catalog.verifications.latest import example_verdict, with_passed_id, with_verification_ids
+
+# An example's state for a workshop: a verdict of its newest result (latest.example_verdict),
+# or one of these when that result says nothing about the example's current files.
+STALE, NEVER, MISSING = "stale", "never", "missing"
+
+
+@dataclass(frozen=True)
+class ExampleEvidence:
+    pattern: str
+    slug: str
+    verdict: str  # passed, failed, error, skipped, stale, never, missing
+    finished_at: datetime | None = None  # of the newest result
+    engine: str = ""
+    arch: str = ""
+    seconds: float | None = None  # the newest passed run's duration: a cold build and run, measured
+    bases: tuple[str, ...] = ()  # the base images its builds read, as that run found them
+
+
+@dataclass(frozen=True)
+class Evidence:
+    examples: dict[tuple[str, str], ExampleEvidence] = field(default_factory=dict)
+    base_sizes: dict[str, int] = field(default_factory=dict)  # ref -> bytes, the largest any run saw
+    stand_ins: frozenset[str] = frozenset()  # bases that were built offline, not pulled
+
+    def of(self, pattern: str, slug: str) -> ExampleEvidence:
+        return self.examples.get((pattern, slug)) or ExampleEvidence(pattern, slug, MISSING)
+
+
+def gather_evidence(pattern_ids: Iterable[int]) -> Evidence:
+    """Every example of these patterns with its newest result and newest pass: two queries."""
+    examples = with_passed_id(with_verification_ids(Example.objects.filter(pattern_id__in=set(pattern_ids))))
+    examples = list(
+        examples.annotate(pattern_slug=F("pattern__slug"))
+        .only("slug", "pattern_id", "content_hash")
+        .order_by()
+    )
+    wanted = {e.newest_result_id for e in examples} | {e.newest_passed_id for e in examples}
+    wanted.discard(None)
+    rows = Verification.objects.defer("log").in_bulk(wanted) if wanted else {}
+    found, sizes, stand_ins = {}, {}, set()
+    for example in examples:
+        result, passed = rows.get(example.newest_result_id), rows.get(example.newest_passed_id)
+        report = result.report if result else None
+        # Bases and sizes from the run whose time is shown; for an example that never passed, its last try.
+        measured = passed.report if passed else report
+        bases = measured.environment.bases if measured and measured.environment else ()
+        stand_ins.update(base.ref for base in bases if base.source == "stand-in")
+        for facts in measured.images.values() if measured else ():
+            if facts.base_ref and facts.base_size:
+                sizes[facts.base_ref] = max(sizes.get(facts.base_ref, 0), facts.base_size)
+        found[(example.pattern_slug, example.slug)] = ExampleEvidence(
+            pattern=example.pattern_slug,
+            slug=example.slug,
+            verdict=verdict_of(result, example.content_hash),
+            finished_at=result.finished_at if result else None,
+            engine=report.engine_fact("version") if report else "",
+            arch=report.engine_fact("arch") if report else "",
+            seconds=passed.duration if passed else None,
+            bases=tuple(base.ref for base in bases),
+        )
+    return Evidence(found, sizes, frozenset(stand_ins))
+
+
+def verdict_of(result: Verification | None, content_hash: str) -> str:
+    if result is None:
+        return NEVER
+    if result.example_hash != content_hash:
+        return STALE
+    return example_verdict(result.state, result.failure_reason)

@@ -1,0 +1,37 @@
+"""The workshop pages: the list of published workshops, and one workshop with its agenda and readiness."""
+
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from catalog.serving.page_cache import page_cached
+from catalog.workshops.agenda import build_agenda
+from catalog.workshops.evidence import gather_evidence
+from catalog.workshops.models import Workshop
+from catalog.workshops.readiness import readiness_of
+
+
+@page_cached
+def workshop_list(request):
+    workshops = Workshop.objects.published().annotate(item_count=Count("parts__items"))
+    return render(request, "workshops/list.html", {"workshops": workshops})
+
+
+@page_cached
+def workshop_detail(request, slug):
+    workshop = get_object_or_404(Workshop.objects.published().with_agenda(), slug=slug)
+    cuts = list(workshop.cuts.all())
+    name = request.GET.get("cut", "")
+    cut = next((cut for cut in cuts if cut.name == name), None)
+    if name and cut is None:
+        raise Http404("no such cut of this workshop")
+    items = [item for part in workshop.parts.all() for item in part.items.all()]
+    agenda = build_agenda(workshop, gather_evidence({item.pattern_id for item in items}), cut)
+    context = {
+        "workshop": workshop,
+        "cuts": cuts,
+        "cut": cut,
+        "agenda": agenda,
+        "readiness": readiness_of(agenda.items),
+    }
+    return render(request, "workshops/detail.html", context)

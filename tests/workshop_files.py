@@ -1,0 +1,67 @@
+"""Write workshop files beside a small pattern tree for tests, and verification results with chosen bases."""
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests import factories
+from tests.verification_results import STAND_IN, passed_result
+
+
+def workshop(**overrides) -> dict:
+    """A valid workshop over the patterns of factories.write_tree (pattern-0 to pattern-2)."""
+    data = {
+        "title": "Containers in a morning",
+        "summary": "Three patterns, shown and measured.",
+        "duration": "1h",
+        "audience": "people who build images",
+        "parts": [
+            {
+                "title": "First steps",
+                "items": [
+                    {"pattern": "pattern-0", "minutes": 20, "depth": "core", "notes": "Ask the **room**."},
+                    {"pattern": "pattern-1", "minutes": 15, "depth": "extra"},
+                ],
+            },
+            {"title": "Going further", "items": [{"pattern": "pattern-2", "minutes": 10, "depth": "core"}]},
+        ],
+        "cuts": [{"name": "short", "title": "Short version", "duration": "40m", "drop_depth": ["extra"]}],
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def write_workshop(folder: Path, slug: str = "morning", data: dict | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{slug}.yaml"
+    path.write_text(yaml.safe_dump(data if data is not None else workshop(), sort_keys=False))
+    return path
+
+
+def write_site(root: Path, patterns: int = 3, data: dict | None = None) -> tuple[Path, Path]:
+    """A pattern tree in root/patterns and one workshop in root/workshops; returns both folders."""
+    tree, folder = root / "patterns", root / "workshops"
+    factories.write_tree(tree, count=patterns)
+    write_workshop(folder, data=data)
+    return tree, folder
+
+
+def add_example(tree: Path, pattern: str, slug: str) -> None:
+    """A second example folder, a copy of the pattern's `hello`."""
+    examples = tree / pattern / "examples"
+    shutil.copytree(examples / "hello", examples / slug)
+
+
+def measured_result(bases: dict[str, int | None], seconds: float = 4.2) -> dict:
+    """A passed result whose run took `seconds` and read these bases (size None: no image reported it)."""
+    result = passed_result()
+    app = result["images"]["app"]
+    result["duration"] = seconds
+    result["environment"]["bases"] = [{**STAND_IN, "ref": ref, "source": "pulled"} for ref in bases]
+    result["images"] = {
+        f"image-{index}": {**app, "name": f"image-{index}", "base_ref": ref, "base_size": size}
+        for index, (ref, size) in enumerate(bases.items())
+        if size is not None
+    }
+    return result
