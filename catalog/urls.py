@@ -38,6 +38,7 @@ catalog_patterns = [
 
 urlpatterns = [
     path("", include((catalog_patterns, "catalog"))),
+    path("workshops/", include("catalog.workshops.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
