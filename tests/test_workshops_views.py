@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.content.importer import sync_patterns
 from catalog.models import Example, Workshop
 from tests import factories
-from tests.verification_results import build_failed_result, finished
+from tests.verification_results import build_failed_result, finished, passed_result
 from tests.workshop_files import measured_result, workshop, write_site, write_workshop
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +188,11 @@ def test_query_count_does_not_grow_with_the_items(client, tmp_path, url, django_
     cache.clear()
     with django_assert_max_num_queries(small):
         assert client.get(url).status_code == 200
+
+
+def test_sizes_measured_on_stand_ins_and_unknown_sizes_are_said(client, site):
+    # passed_result's run built on the busybox stand-in and read a pulled Debian no image was based on.
+    finished(Example.objects.get(pattern__slug="pattern-0"), "passed", passed_result())
+    html = page(client)
+    assert "Measured on offline stand-ins of busybox:1.35: the published image may be larger." in html
+    assert "No verification reported the size of debian:bookworm-slim; the total leaves it out." in html

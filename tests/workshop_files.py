@@ -5,8 +5,14 @@ from pathlib import Path
 
 import yaml
 
+from catalog.models import Example, Workshop
+from catalog.workshops.agenda import Agenda, build_agenda
+from catalog.workshops.evidence import gather_evidence
 from tests import factories
-from tests.verification_results import STAND_IN, passed_result
+from tests.verification_results import STAND_IN, finished, passed_result
+
+BUSYBOX = "busybox:1.35"
+MB = 1_000_000
 
 
 def workshop(**overrides) -> dict:
@@ -65,3 +71,22 @@ def measured_result(bases: dict[str, int | None], seconds: float = 4.2) -> dict:
         if size is not None
     }
     return result
+
+
+def example(pattern: str, slug: str = "hello") -> Example:
+    return Example.objects.get(pattern__slug=pattern, slug=slug)
+
+
+def verify_all(**bases_by_pattern: dict[str, int | None]) -> None:
+    """A passed run of 10 s for each example of write_site's patterns; bases by pattern (`pattern_1=`)."""
+    for pattern in ("pattern-0", "pattern-1", "pattern-2"):
+        bases = bases_by_pattern.get(pattern.replace("-", "_"), {BUSYBOX: 2 * MB})
+        finished(example(pattern), "passed", measured_result(bases, seconds=10))
+
+
+def agenda_of(cut_name: str = "", slug: str = "morning") -> Agenda:
+    """The agenda as the page builds it (the view's queries, without the request)."""
+    shop = Workshop.objects.with_agenda().get(slug=slug)
+    cut = next((cut for cut in shop.cuts.all() if cut.name == cut_name), None)
+    items = [item for part in shop.parts.all() for item in part.items.all()]
+    return build_agenda(shop, gather_evidence({item.pattern_id for item in items}), cut)

@@ -18,7 +18,12 @@ class WorkshopQuerySet(models.QuerySet):
 
     def with_agenda(self):
         """Parts, their items with each pattern, and the cuts, in three queries whatever their number."""
-        items = WorkshopItem.objects.select_related("pattern").order_by("position")
+        # A pattern's rendered body is large and the agenda shows only its name and link.
+        items = (
+            WorkshopItem.objects.select_related("pattern")
+            .defer("pattern__body_markdown", "pattern__body_html", "pattern__toc_html")
+            .order_by("position")
+        )
         parts = WorkshopPart.objects.order_by("position").prefetch_related(Prefetch("items", queryset=items))
         return self.prefetch_related(
             Prefetch("parts", queryset=parts),
