@@ -87,8 +87,8 @@ def load_workshop(path: Path, file: str, catalog: Catalog, errors: list) -> Work
         parts=parts,
         cuts=tuple(load_cut(cut, minutes) for cut in fields.mappings("cuts")),
     )
-    check_examples_once(workshop, file, errors)
-    check_cuts(workshop, fields, errors)
+    check_examples_once(workshop, fields)
+    check_cuts(workshop, fields)
     return workshop if len(errors) == before else None
 
 
@@ -142,7 +142,7 @@ def load_cut(fields: Fields, workshop_minutes: int) -> CutSource:
     return CutSource(name, title, minutes, drop_depth, drop)
 
 
-def check_examples_once(workshop: WorkshopSource, file: str, errors: list) -> None:
+def check_examples_once(workshop: WorkshopSource, fields: Fields) -> None:
     """Each example is shown once per workshop, so an item's time and a cut's drop mean one thing."""
     shown: dict[tuple[str, str], str] = {}
     for p, part in enumerate(workshop.parts):
@@ -152,10 +152,11 @@ def check_examples_once(workshop: WorkshopSource, file: str, errors: list) -> No
                 first = shown.setdefault((item.pattern, example), where)
                 if first != where:
                     message = f"example {example!r} of {item.pattern!r} is already shown in {first}"
-                    errors.append(ContentError(file, f"{where}.examples", message))
+                    fields.fail(f"{where}.examples", message)
 
 
-def check_cuts(workshop: WorkshopSource, fields: Fields, errors: list) -> None:
+def check_cuts(workshop: WorkshopSource, fields: Fields) -> None:
+    """What a cut needs the whole file for: its own name, dropped patterns that are items, an item kept."""
     patterns = {item.pattern for part in workshop.parts for item in part.items}
     names: dict[str, int] = {}
     for index, cut in enumerate(workshop.cuts):
