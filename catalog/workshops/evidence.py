@@ -26,7 +26,7 @@ class ExampleEvidence:
     finished_at: datetime | None = None  # of the newest result
     engine: str = ""
     arch: str = ""
-    seconds: float | None = None  # the newest passed run's duration: a cold build and run, measured
+    seconds: float | None = None  # the newest passed run's duration: its builds, steps and commands
     bases: tuple[str, ...] = ()  # the base images its builds read, as that run found them
 
 
