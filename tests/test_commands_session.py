@@ -56,10 +56,11 @@ def test_commands_run_in_order_in_a_copy_of_the_folder_and_leave_nothing(docker_
         "docker exec page-web cat /src/note.txt /www/index.html",
         "echo from stdin | docker run -i --rm busybox:1.35 cat",  # an attach with stdin: a hijacked stream
         "docker inspect -f '{{index .Config.Labels \"catalog.test\"}}' page-web",
+        "docker commit page-web page-web:patched",
     )
     outcome = run(docker_client, labels, commands)  # no clean-up command: the run removes it all
     assert outcome.reason == "", outcome.detail
-    assert [result.status for result in outcome.results] == ["passed"] * 6
+    assert [result.status for result in outcome.results] == ["passed"] * 7
     assert "Successfully tagged page-web:latest" in outcome.results[0].output
     assert "mounted from the folder" in outcome.results[3].output
     assert "hello from the page" in outcome.results[3].output

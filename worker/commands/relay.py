@@ -94,8 +94,8 @@ class EngineRelay:
                 return
             body = None
             if self.rules.wants_body(request):
-                raw = read_body(reader, request)
-                body = json.loads(raw or b"{}")
+                # `docker commit` without changes sends JSON null: the body is still read, and rewritten.
+                body = json.loads(read_body(reader, request) or b"{}") or {}
             try:
                 new_body = self.rules.judge(request, body)
             except Refused as refusal:

@@ -32,7 +32,7 @@ _CHANGES = ("POST", "PUT", "DELETE")
 _REFUSED_PREFIXES = (
     "/swarm", "/services", "/tasks", "/secrets", "/configs", "/plugins", "/nodes", "/session",
 )  # fmt: skip
-_JSON_CREATES = ("/containers/create", "/volumes/create", "/networks/create")
+_JSON_CREATES = ("/containers/create", "/volumes/create", "/networks/create", "/commit")
 _KINDS = {"containers": "container", "volumes": "volume", "networks": "network"}
 _BUILTIN_NETWORKS = {"", "default", "bridge", "host", "none"}
 
@@ -107,6 +107,8 @@ class RequestRules:
             return self._build(request)
         if path == "/containers/create":
             return self._create_container(request, body or {})
+        if path == "/commit":
+            return self._commit(request, body or {})
         if path in ("/volumes/create", "/networks/create"):
             kind = "volume" if path == "/volumes/create" else "network"
             name = str((body or {}).get("Name") or "")
@@ -148,6 +150,17 @@ class RequestRules:
             self._require_own("image", name)
             return
         raise Refused(403, f"verification: {request.method} {action or 'on images'} is not available")
+
+    def _commit(self, request: Request, body: dict) -> dict:
+        """`docker commit`: an image made from one of the commands' containers, labelled like a build."""
+        query = request.query
+        container = query.get("container", [""])[0]
+        self._hold("container", container)
+        self._require_own("container", container)
+        repo, tag = query.get("repo", [""])[0], query.get("tag", [""])[0]
+        if repo:
+            self._take_tag(normal_tag(f"{repo}:{tag}" if tag else repo))
+        return {**body, "Labels": {**(body.get("Labels") or {}), **self.image_labels}}
 
     def _take_tag(self, tag: str) -> None:
         """A tag the commands give: never one that names an image they did not make (a base, say)."""
