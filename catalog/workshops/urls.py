@@ -2,10 +2,18 @@
 
 from django.urls import path
 
-from catalog.workshops import views
+from catalog.workshops import present_views, views
 
 app_name = "workshops"
 urlpatterns = [
     path("", views.workshop_list, name="list"),
     path("<slug:slug>/", views.workshop_detail, name="detail"),
+    # Slides and presenting live (catalog/workshops/present_views.py); tokens are URL-safe, like slugs.
+    path("<slug:slug>/slides/", present_views.slides, name="slides"),
+    path("<slug:slug>/present/", present_views.start, name="present"),
+    path("present/<slug:token>/", present_views.presenter, name="presenter"),
+    path("present/<slug:token>/position", present_views.move, name="move"),
+    path("present/<slug:token>/end", present_views.end, name="end"),
+    path("follow/<slug:token>/", present_views.follow, name="follow"),
+    path("follow/<slug:token>/position.json", present_views.position, name="position"),
 ]

@@ -1,0 +1,79 @@
+"""Everything a workshop's slides show, read in a fixed number of queries however long the workshop is.
+
+The workshop with its parts, items and cuts (four queries), the agenda's evidence (two), the
+examples the kept items show with their files (two) and the newest finished verification of
+each (one). The slides themselves are made by catalog/workshops/slides.py from these rows.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import F, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from catalog.models import Example, ExampleFile, Verification
+from catalog.verifications.command_rows import command_rows
+from catalog.verifications.latest import with_verification_ids
+from catalog.verifications.result import make_report
+from catalog.workshops.agenda import Agenda, build_agenda
+from catalog.workshops.evidence import gather_evidence
+from catalog.workshops.key_lines import dockerfiles, key_lines
+from catalog.workshops.models import Workshop, WorkshopCut
+from catalog.workshops.slides import Deck, Shown, build_deck, command_lines
+
+
+def load_deck(slug: str, cut_name: str = "") -> Deck:
+    """The published workshop's deck, or of one of its cuts; Http404 for an unknown workshop or cut."""
+    workshop = get_object_or_404(Workshop.objects.published().with_agenda(), slug=slug)
+    cut = cut_named(workshop, cut_name)
+    items = [item for part in workshop.parts.all() for item in part.items.all()]
+    agenda = build_agenda(workshop, gather_evidence({item.pattern_id for item in items}), cut)
+    return build_deck(workshop, agenda, gather_shown(agenda))
+
+
+def cut_named(workshop: Workshop, name: str) -> WorkshopCut | None:
+    if not name:
+        return None
+    for cut in workshop.cuts.all():
+        if cut.name == name:
+            return cut
+    raise Http404("no such cut of this workshop")
+
+
+def gather_shown(agenda: Agenda) -> dict[tuple[str, str], Shown]:
+    """(pattern slug, example slug) -> what the slides show of each example the agenda's items name."""
+    wanted: dict[int, set[str]] = {}
+    for line in agenda.items:
+        wanted.setdefault(line.item.pattern_id, set()).update(line.item.examples)
+    if not wanted:
+        return {}
+    only = reduce(or_, (Q(pattern_id=pattern, slug__in=slugs) for pattern, slugs in wanted.items()))
+    files = ExampleFile.objects.order_by("position", "path")
+    examples = list(
+        with_verification_ids(Example.objects.filter(only))
+        .annotate(pattern_slug=F("pattern__slug"))
+        .prefetch_related(Prefetch("files", queryset=files))
+        .order_by()
+    )
+    ids = {example.newest_result_id for example in examples} - {None}
+    results = Verification.objects.defer("log").in_bulk(ids) if ids else {}
+    shown = {}
+    for example in examples:
+        verification = results.get(example.newest_result_id)
+        if verification is not None:
+            verification.log = ""  # slides show no log; set, so that reading it costs no query
+        shown[(example.pattern_slug, example.slug)] = shown_example(example, verification)
+    return shown
+
+
+def shown_example(example: Example, verification: Verification | None) -> Shown:
+    files = list(example.files.all())
+    chosen = dockerfiles(example.parsed_scenario, files)
+    stored = verification.report if verification is not None else None
+    return Shown(
+        example=example,
+        dockerfiles=tuple(key_lines(file.path, file.content, file.highlighted_html) for file in chosen),
+        commands=command_lines(command_rows(example.parsed_scenario, stored.commands if stored else ())),
+        report=make_report(verification, example) if verification is not None else None,
+    )
