@@ -1,5 +1,7 @@
 """Presenting a workshop live: who may start and move a presentation, and what a follower's poll says."""
 
+import uuid
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -161,3 +163,18 @@ def test_moves_and_polls_are_rate_limited(client, trainer, monkeypatch):
     refused = polls[-1]
     assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= presenting.WINDOW + 1
     assert "slide" not in refused.json()
+
+
+def test_the_limit_counts_in_the_shared_redis_cache_and_lets_calls_through_when_it_is_away(
+    settings, redis_url
+):
+    key = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {"BACKEND": "catalog.serving.redis_cache.RedisCache", "LOCATION": redis_url}
+    }
+    statuses = [presenting.over_limit(key, 3, window=3600) for _ in range(5)]
+    assert statuses[:3] == [0, 0, 0] and all(seconds > 0 for seconds in statuses[3:])
+    settings.CACHES = {
+        "default": {"BACKEND": "catalog.serving.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    assert presenting.over_limit(key, 0) == 0
