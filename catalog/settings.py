@@ -66,6 +66,20 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Trainers' accounts (catalog/accounts/): any account may build its own workshops.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "trainer:list"
+LOGOUT_REDIRECT_URL = "workshops:list"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
 ROOT_URLCONF = "catalog.urls"
 WSGI_APPLICATION = "catalog.wsgi.application"
 

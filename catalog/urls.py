@@ -39,6 +39,8 @@ catalog_patterns = [
 urlpatterns = [
     path("", include((catalog_patterns, "catalog"))),
     path("workshops/", include("catalog.workshops.urls")),
+    path("", include("catalog.workshops.trainer_urls")),
+    path("accounts/", include("catalog.accounts.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

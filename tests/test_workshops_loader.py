@@ -91,7 +91,11 @@ def cut_change(**fields) -> dict:
 ITEM_ZERO = f"{FILE}: parts[0].items[0]"
 
 CASES = [
-    (workshop(colour="red"), f"{FILE}: colour: unknown field; expected audience, cuts, duration"),
+    (workshop(colour="red"), f"{FILE}: colour: unknown field; expected audience, cuts, date, duration"),
+    (workshop(date="next monday"), f"{FILE}: date: expected a day like 2026-05-14, got 'next monday'"),
+    (workshop(date="2026-05-14T09:00:00"), f"{FILE}: date: expected a day like 2026-05-14"),
+    (workshop(title="x" * 201), f"{FILE}: title: at most 200 characters, not 201"),
+    (workshop(duration="169h"), f"{FILE}: duration: '169h' is longer than a week (168h)"),
     (workshop(title=None), f"{FILE}: title: required text is missing"),
     (workshop(summary="  "), f"{FILE}: summary: required text is missing"),
     (workshop(audience=["x"]), f"{FILE}: audience: required text is missing"),
@@ -124,12 +128,14 @@ CASES = [
     (item_change(minutes=True), f"{ITEM_ZERO}.minutes: expected a whole number of minutes above 0"),
     (item_change(minutes=None), f"{ITEM_ZERO}.minutes: expected a whole number of minutes above 0"),
     (item_change(minutes=7.5), f"{ITEM_ZERO}.minutes: expected a whole number of minutes above 0"),
+    (item_change(minutes=601), f"{ITEM_ZERO}.minutes: at most 600 minutes for one item, not 601"),
     (item_change(depth="deep"), f"{ITEM_ZERO}.depth: 'deep' is not one of core, extra"),
     (item_change(depth=None), f"{ITEM_ZERO}.depth: None is not one of core, extra"),
     (item_change(notes=["a"]), f"{ITEM_ZERO}.notes: expected text"),
     (item_change(slides=2), f"{ITEM_ZERO}.slides: unknown field; expected depth, examples, minutes, notes"),
     (cut_change(name="Short Cut"), f"{FILE}: cuts[0].name: 'Short Cut' is not a slug"),
     (cut_change(name=None), f"{FILE}: cuts[0].name: required text is missing"),
+    (cut_change(name="a" * 81), f"{FILE}: cuts[0].name: at most 80 characters, not 81"),
     (cut_change(title=None), f"{FILE}: cuts[0].title: required text is missing"),
     (cut_change(duration="1h"), f"{FILE}: cuts[0].duration: a cut is a shorter version"),
     (cut_change(duration="a bit"), f"{FILE}: cuts[0].duration: 'a bit' is not a duration like"),

@@ -4,9 +4,15 @@ The pattern loader's FieldReader knows only top-level front-matter fields; a wor
 parts, items and cuts, so its errors carry the whole path to the field.
 """
 
+import contextlib
+import datetime
+
 from catalog.content.sources import ContentError
 from catalog.content.taxonomy import SLUG_PATTERN
 from catalog.workshops.sources import DURATION_HELP, parse_duration
+
+SLUG_LIMIT = 80  # the slug columns' length
+MAX_ITEM_MINUTES = 600
 
 
 class Fields:
@@ -23,10 +29,14 @@ class Fields:
         for key in sorted(set(self.data) - known, key=str):
             self.fail(str(key), f"unknown field; expected {', '.join(sorted(known))}")
 
-    def text(self, name: str) -> str:
+    def text(self, name: str, limit: int | None = None) -> str:
+        """Required text; `limit`: the most characters its database column holds."""
         value = self.data.get(name)
         if not isinstance(value, str) or not value.strip():
             self.fail(name, "required text is missing")
+            return ""
+        if limit and len(value.strip()) > limit:
+            self.fail(name, f"at most {limit} characters, not {len(value.strip())}")
             return ""
         return value.strip()
 
@@ -38,7 +48,7 @@ class Fields:
         return value.strip()
 
     def slug(self, name: str) -> str:
-        value = self.text(name)
+        value = self.text(name, limit=SLUG_LIMIT)
         if value and not SLUG_PATTERN.match(value):
             self.fail(name, f"{value!r} is not a slug: lower-case words joined by '-'")
         return value
@@ -59,7 +69,23 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             self.fail(name, f"expected a whole number of minutes above 0, got {value!r}")
             return 0
+        if value > MAX_ITEM_MINUTES:
+            self.fail(name, f"at most {MAX_ITEM_MINUTES} minutes for one item, not {value}")
+            return 0
         return value
+
+    def date(self, name: str) -> str:
+        """An optional day, written 2026-05-14 (YAML reads it as a date); ISO text, or ''."""
+        value = self.data.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):  # then reported below as not a day
+                value = datetime.date.fromisoformat(value)
+        if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+            self.fail(name, f"expected a day like 2026-05-14, got {value!r}")
+            return ""
+        return value.isoformat()
 
     def choice(self, name: str, allowed: tuple[str, ...]) -> str:
         value = self.data.get(name)

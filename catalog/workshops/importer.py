@@ -1,6 +1,7 @@
 """Write checked curated workshops into the database: upsert by slug, leave unchanged ones alone, unpublish
 the ones whose file is gone. Runs inside sync_patterns' transaction, after the patterns are saved."""
 
+import datetime
 from dataclasses import dataclass
 
 from catalog.content.rendering import render_markdown
@@ -42,7 +43,10 @@ def save_workshops(sources: tuple[WorkshopSource, ...]) -> WorkshopCounts:
         if current and current.published and current.content_hash == source.content_hash:
             counts.unchanged += 1
             continue
-        save_workshop(current or Workshop(slug=source.slug), source, patterns)
+        workshop = current or Workshop(slug=source.slug, source=Workshop.Source.CURATED)
+        workshop.content_hash = source.content_hash
+        workshop.published = True
+        save_workshop(workshop, source, patterns)
         if current:
             counts.updated += 1
         else:
@@ -54,13 +58,15 @@ def save_workshops(sources: tuple[WorkshopSource, ...]) -> WorkshopCounts:
 
 
 def save_workshop(workshop: Workshop, source: WorkshopSource, patterns: dict[str, int]) -> None:
+    """Write a checked source into a workshop row and its parts, items and cuts; the caller sets whose it is.
+
+    Curated files and trainers' uploads and copies all come through here.
+    """
     workshop.title = source.title
     workshop.summary = source.summary
     workshop.audience = source.audience
     workshop.duration_minutes = source.minutes
-    workshop.source = Workshop.Source.CURATED
-    workshop.content_hash = source.content_hash
-    workshop.published = True
+    workshop.event_date = datetime.date.fromisoformat(source.date) if source.date else None
     workshop.save()
     # A changed file is written anew: its parts, items and cuts are few, and nothing points at them.
     workshop.parts.all().delete()

@@ -13,11 +13,12 @@ from catalog.content.taxonomy import SLUG_PATTERN
 from catalog.workshops.fields import Fields
 from catalog.workshops.sources import DEPTHS, CutSource, ItemSource, PartSource, WorkshopSource
 
-FIELDS = {"title", "summary", "audience", "duration", "parts", "cuts"}
+FIELDS = {"title", "summary", "audience", "duration", "date", "parts", "cuts"}
 PART_FIELDS = {"title", "items"}
 ITEM_FIELDS = {"pattern", "examples", "minutes", "depth", "notes"}
 CUT_FIELDS = {"name", "title", "duration", "drop_depth", "drop"}
 README = "README.md"  # the format's documentation lives in the folder it documents
+TITLE_LIMIT = 200  # the title columns' length
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,12 @@ def load_workshops(folder: Path, tree: Tree) -> Workshops:
 
 
 def load_workshop(path: Path, file: str, catalog: Catalog, errors: list) -> WorkshopSource | None:
-    data, error = load_yaml(path.read_text(encoding="utf-8"), file)
+    return read_workshop(path.read_text(encoding="utf-8"), path.stem, file, catalog, errors)
+
+
+def read_workshop(text: str, slug: str, file: str, catalog: Catalog, errors: list) -> WorkshopSource | None:
+    """One workshop's text, checked; None after recording its errors. Also reads trainers' uploads."""
+    data, error = load_yaml(text, file)
     if error:
         errors.append(error)
         return None
@@ -79,13 +85,14 @@ def load_workshop(path: Path, file: str, catalog: Catalog, errors: list) -> Work
     minutes = fields.duration("duration")
     parts = tuple(load_part(part, catalog) for part in fields.mappings("parts", required=True))
     workshop = WorkshopSource(
-        slug=path.stem,
-        title=fields.text("title"),
+        slug=slug,
+        title=fields.text("title", limit=TITLE_LIMIT),
         summary=fields.text("summary"),
         audience=fields.text("audience"),
         minutes=minutes,
         parts=parts,
         cuts=tuple(load_cut(cut, minutes) for cut in fields.mappings("cuts")),
+        date=fields.date("date"),
     )
     check_examples_once(workshop, fields)
     check_cuts(workshop, fields)
@@ -94,7 +101,7 @@ def load_workshop(path: Path, file: str, catalog: Catalog, errors: list) -> Work
 
 def load_part(fields: Fields, catalog: Catalog) -> PartSource:
     fields.reject_unknown(PART_FIELDS)
-    title = fields.text("title")
+    title = fields.text("title", limit=TITLE_LIMIT)
     return PartSource(
         title, tuple(load_item(item, catalog) for item in fields.mappings("items", required=True))
     )
@@ -128,7 +135,7 @@ def load_item(fields: Fields, catalog: Catalog) -> ItemSource:
 def load_cut(fields: Fields, workshop_minutes: int) -> CutSource:
     fields.reject_unknown(CUT_FIELDS)
     name = fields.slug("name")
-    title = fields.text("title")
+    title = fields.text("title", limit=TITLE_LIMIT)
     minutes = fields.duration("duration")
     if minutes and workshop_minutes and minutes >= workshop_minutes:
         fields.fail("duration", "a cut is a shorter version: its duration is below the workshop's")

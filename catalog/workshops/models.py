@@ -16,6 +16,15 @@ class WorkshopQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
+    def curated(self):
+        return self.published().filter(source=Workshop.Source.CURATED)
+
+    def owned_by(self, user):
+        """A trainer's own workshops; nobody else's, and none for a visitor who is not logged in."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(source=Workshop.Source.TRAINER, owner=user)
+
     def with_agenda(self):
         """Parts, their items with each pattern, and the cuts, in three queries whatever their number."""
         # A pattern's rendered body is large and the agenda shows only its name and link.

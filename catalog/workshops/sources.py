@@ -8,6 +8,7 @@ from catalog.content.sources import digest
 DEPTHS = ("core", "extra")
 DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
 DURATION_HELP = "a duration like '2h', '3h30m' or '90m'"
+MAX_DURATION = 7 * 24 * 60  # a week: past that a number is a typing slip, and the database's column is finite
 
 
 def parse_duration(value: object) -> int:
@@ -18,7 +19,20 @@ def parse_duration(value: object) -> int:
     minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
     if minutes <= 0:
         raise ValueError("a duration is longer than nothing")
+    if minutes > MAX_DURATION:
+        raise ValueError(f"{value!r} is longer than a week ({MAX_DURATION // 60}h)")
     return minutes
+
+
+def duration_words(minutes: int) -> str:
+    """Minutes as the file writes them, the inverse of parse_duration: '2h', '90m', '3h30m'.
+
+    Whole hours in hours; under two hours in minutes, as people say "ninety minutes"; else both.
+    """
+    hours, rest = divmod(minutes, 60)
+    if not rest:
+        return f"{hours}h"
+    return f"{minutes}m" if minutes < 120 else f"{hours}h{rest}m"
 
 
 def duration_text(minutes: int) -> str:
@@ -70,6 +84,7 @@ class WorkshopSource:
     minutes: int
     parts: tuple[PartSource, ...]
     cuts: tuple[CutSource, ...]
+    date: str = ""  # the day of the event, ISO 8601; mostly a trainer's own workshop has one
 
     @property
     def content_hash(self) -> str:

@@ -1,25 +1,27 @@
-"""The workshop pages: the list of published workshops, and one workshop with its agenda and readiness."""
+"""The workshop pages: the list of curated workshops, and one workshop (curated, or a trainer's own for its
+owner) with its agenda and readiness."""
 
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from catalog.serving.page_cache import page_cached
 from catalog.workshops.agenda import build_agenda
 from catalog.workshops.evidence import gather_evidence
 from catalog.workshops.models import Workshop
+from catalog.workshops.owned import visible_workshop
 from catalog.workshops.readiness import readiness_of
 
 
 @page_cached
 def workshop_list(request):
-    workshops = Workshop.objects.published().annotate(item_count=Count("parts__items"))
+    workshops = Workshop.objects.curated().annotate(item_count=Count("parts__items"))
     return render(request, "workshops/list.html", {"workshops": workshops})
 
 
 @page_cached
 def workshop_detail(request, slug):
-    workshop = get_object_or_404(Workshop.objects.published().with_agenda(), slug=slug)
+    workshop = visible_workshop(request, slug, Workshop.objects.with_agenda())
     cuts = list(workshop.cuts.all())
     name = request.GET.get("cut", "")
     cut = next((cut for cut in cuts if cut.name == name), None)

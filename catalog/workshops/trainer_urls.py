@@ -1,0 +1,27 @@
+"""Routes of a trainer's tools, under the `trainer` namespace: the builder at /my/workshops/, and for every
+workshop one may open, its handout and its file."""
+
+from django.urls import path
+
+from catalog.workshops import builder_views, handout, item_views, part_views, transfer_views
+
+app_name = "trainer"
+urlpatterns = [
+    path("my/workshops/", builder_views.my_workshops, name="list"),
+    path("my/workshops/new/", builder_views.new_workshop, name="new"),
+    path("my/workshops/import/", transfer_views.import_workshop, name="import"),
+    path("my/workshops/copy/<slug:slug>/", transfer_views.copy_workshop, name="copy"),
+    path("my/workshops/<slug:slug>/", builder_views.edit_workshop, name="edit"),
+    path("my/workshops/<slug:slug>/delete/", builder_views.delete_workshop, name="delete"),
+    path("my/workshops/<slug:slug>/parts/new/", part_views.add_part, name="add-part"),
+    path("my/workshops/<slug:slug>/parts/<int:pk>/", part_views.rename_part, name="rename-part"),
+    path("my/workshops/<slug:slug>/parts/<int:pk>/move/", part_views.move_part, name="move-part"),
+    path("my/workshops/<slug:slug>/parts/<int:pk>/remove/", part_views.remove_part, name="remove-part"),
+    path("my/workshops/<slug:slug>/items/new/", item_views.add_item, name="add-item"),
+    path("my/workshops/<slug:slug>/items/<int:pk>/", item_views.edit_item, name="edit-item"),
+    path("my/workshops/<slug:slug>/items/<int:pk>/move/", item_views.move_item, name="move-item"),
+    path("my/workshops/<slug:slug>/items/<int:pk>/remove/", item_views.remove_item, name="remove-item"),
+    path("my/workshops/<slug:slug>/cuts/<int:pk>/remove/", part_views.remove_cut, name="remove-cut"),
+    path("workshops/<slug:slug>/handout/", handout.workshop_handout, name="handout"),
+    path("workshops/<slug:slug>.yaml", transfer_views.export_workshop, name="export"),
+]
