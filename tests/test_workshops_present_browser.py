@@ -59,7 +59,9 @@ def at(page, number: int) -> None:
     expect(page.locator(f'.deck__slides > .slide[id="{number}"]')).to_be_visible()
 
 
-def test_keys_move_the_slides_a_reload_keeps_the_place_and_p_opens_the_presenter_view(live, chromium_path):
+def test_keys_move_the_slides_a_reload_keeps_the_place_p_opens_the_presenter_view_f_full_screen(
+    live, chromium_path
+):
     with chromium(chromium_path) as browser:
         plain = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
         page = plain.new_page()
@@ -108,6 +110,12 @@ def test_keys_move_the_slides_a_reload_keeps_the_place_and_p_opens_the_presenter
         expect(presenter.locator("[data-presenter-next]")).to_contain_text("Try it yourself")
         page.keyboard.press("p")
         expect(presenter).to_be_hidden()
+        full_screen = page.get_by_role("button", name="Full screen")
+        page.keyboard.press("f")
+        expect(full_screen).to_have_attribute("aria-pressed", "true")
+        assert page.evaluate("document.fullscreenElement.id") == "deck"
+        page.keyboard.press("f")
+        expect(full_screen).to_have_attribute("aria-pressed", "false")
         assert errors == []
 
 
