@@ -80,6 +80,8 @@ def post(client, url: str, data: dict | None = None, status: int = 302):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, site):
+    listing = client.get("/workshops/").content.decode()
+    assert '<a href="/my/workshops/">My workshops</a>' in listing and 'href="/accounts/signup/"' in listing
     response = client.get("/my/workshops/")
     assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/my/workshops/"
 
