@@ -170,3 +170,18 @@ def test_docker_compose_runs_through_the_relay(docker_client, labels):
     assert "web running" in outcome.results[1].output
     assert outcome.results[2].output.strip() == labels["catalog.test"]
     assert ours(docker_client, labels) == []
+
+
+def test_no_space_left_on_device_is_taken_for_the_engines_fault(docker_client, labels):
+    # The engine's disk filling mid-build (the fault suite provokes it) prints these words through the
+    # CLI; here a full 1 MiB tmpfs prints the same. Retried as INFRA rather than blamed on the example.
+    commands = (
+        Command(
+            "fill",
+            "docker run --rm --tmpfs /small:size=1m busybox:1.35 dd if=/dev/zero of=/small/f bs=1M count=4",
+        ),
+    )
+    outcome = run(docker_client, labels, commands)
+    assert outcome.results[0].status == "failed"
+    assert outcome.reason == "INFRA"
+    assert outcome.detail == "command 1 met an engine fault (no space left on device)"

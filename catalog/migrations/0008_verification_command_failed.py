@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_verification_waits'),
+        ("catalog", "0007_verification_waits"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='verification',
-            name='failure_reason',
-            field=models.CharField(blank=True, choices=[('', 'None'), ('BUILD_FAILED', 'The build failed'), ('CHECK_FAILED', 'A check failed'), ('BUILD_TIMEOUT', 'The build ran out of time'), ('RUN_TIMEOUT', 'A step ran out of time'), ('OOM', 'Out of memory'), ('OUTPUT_LIMIT', 'Too much output'), ('INVALID_DOCKERFILE', 'The Dockerfile is invalid'), ('POLICY_REJECTED', 'Refused by the sandbox policy'), ('HOST_ACCESS_DISABLED', 'Needs host access, which this worker does not allow'), ('COMMAND_FAILED', 'A command on the page did not do what it says'), ('INFRA', 'Infrastructure error')], default='', max_length=24),
+            model_name="verification",
+            name="failure_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "None"),
+                    ("BUILD_FAILED", "The build failed"),
+                    ("CHECK_FAILED", "A check failed"),
+                    ("BUILD_TIMEOUT", "The build ran out of time"),
+                    ("RUN_TIMEOUT", "A step ran out of time"),
+                    ("OOM", "Out of memory"),
+                    ("OUTPUT_LIMIT", "Too much output"),
+                    ("INVALID_DOCKERFILE", "The Dockerfile is invalid"),
+                    ("POLICY_REJECTED", "Refused by the sandbox policy"),
+                    ("HOST_ACCESS_DISABLED", "Needs host access, which this worker does not allow"),
+                    ("COMMAND_FAILED", "A command on the page did not do what it says"),
+                    ("INFRA", "Infrastructure error"),
+                ],
+                default="",
+                max_length=24,
+            ),
         ),
     ]

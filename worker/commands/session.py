@@ -34,6 +34,12 @@ from worker.contract.results import CommandResult
 from worker.engine.client import label_filters
 from worker.scenario.model import Command
 
+# What the CLI prints when the engine, not the example, is at fault: a full disk, an engine gone.
+INFRA_SIGNS = (
+    "no space left on device",
+    "cannot connect to the docker daemon",
+    "is the docker daemon running",
+)
 SHOWN_LINES = 20  # of each command's output, in the run's live log
 KEPT_OUTPUT = 8 * 1024  # per command, first and last: enough to show what a reader sees
 _KILL_GRACE = 5.0
@@ -185,6 +191,10 @@ def judge_run(
         return CommandsOutcome(results, detail=f"all {len(results)} commands did what the page says")
     if problems:
         return CommandsOutcome(results, "INFRA", f"the commands' engine relay failed: {problems[0]}")
+    sign = next((sign for sign in INFRA_SIGNS if sign in failed.output.lower()), "")
+    if sign:
+        # The CLI hides the engine's status codes; these words in its output are the engine's trouble.
+        return CommandsOutcome(results, "INFRA", f"command {failed.index + 1} met an engine fault ({sign})")
     detail = f"command {failed.index + 1} ({failed.run}): {failed.detail}"
     return CommandsOutcome(results, "COMMAND_FAILED", detail)
 
