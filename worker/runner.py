@@ -26,6 +26,7 @@ from worker.engine.client import (
     engine_fault,
     engine_info,
 )
+from worker.engine.disk_space import EngineLowOnDisk, ensure_free_space
 from worker.images.build_context import safe_path
 from worker.images.insight import image_insight
 from worker.policy import RunPolicy, check_context, check_dockerfile, run_policy
@@ -47,6 +48,7 @@ class CommandsSetup:
     folder_name: str
     tools: CommandTools | None = None  # None: find them (worker/commands/tools.py)
     lock_root: Path = DEFAULT_LOCK_ROOT
+    min_free_bytes: int = 0  # a failed command on an engine with less free is the disk's fault
 
 
 def run_scenario(
@@ -236,6 +238,12 @@ def run_page_commands(ctx: RunContext, setup: CommandsSetup, tally: _Tally) -> t
         tally.stop("INFRA", f"the page's commands could not run: {error}")
         return ()
     ctx.emit(f"commands: {outcome.detail}")
+    if outcome.reason == "COMMAND_FAILED" and setup.min_free_bytes:
+        try:  # the CLI hides the engine's "no space left on device" among other errors: measure
+            ensure_free_space(ctx.client, setup.min_free_bytes)
+        except EngineLowOnDisk as low:
+            tally.stop("INFRA", f"a command failed on an engine low on disk: {low}")
+            return outcome.results
     if outcome.reason:
         tally.stop(outcome.reason, outcome.detail)
     return outcome.results

@@ -69,7 +69,9 @@ def run_with_progress(
             on_event=progress.add,
             analyse=settings.VERIFY_ANALYSE_LAYERS,
             base_cache=settings.VAR_DIR / "base-configs",
-            commands=CommandsSetup(folder_name=verification.example.slug),
+            commands=CommandsSetup(
+                folder_name=verification.example.slug, min_free_bytes=settings.VERIFY_MIN_FREE_MB * 2**20
+            ),
         )
     finally:
         progress.stop()

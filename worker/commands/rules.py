@@ -8,6 +8,7 @@ and host resources the example did not declare are refused with a message the CL
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -114,6 +115,7 @@ class RequestRules:
             name = str((body or {}).get("Name") or "")
             if name:
                 self._hold(kind, name)
+                self._clear_debris(kind, name)
             return {**(body or {}), "Labels": {**((body or {}).get("Labels") or {}), **self.labels}}
         image = _IMAGE.match(path)
         if image and method in _CHANGES:
@@ -166,6 +168,7 @@ class RequestRules:
         """A tag the commands give: never one that names an image they did not make (a base, say)."""
         self._hold("image", tag)
         if tag not in self.ledger.tags:
+            self._clear_debris("image", tag)
             self._require_own("image", tag)
         self.ledger.tags.add(tag)
 
@@ -173,6 +176,7 @@ class RequestRules:
         name = request.query.get("name", [""])[0].lstrip("/")
         if name:
             self._hold("container", name)
+            self._clear_debris("container", name)
         host = dict(body.get("HostConfig") or {})
         if host.get("Privileged"):
             raise Refused(403, "verification: privileged containers are not run")
@@ -234,6 +238,7 @@ class RequestRules:
     def _own_volume(self, name: str) -> None:
         """A named volume a container creates on the fly is made here first, with the run's labels."""
         self._hold("volume", name)
+        self._clear_debris("volume", name)
         try:
             volume = self.api.inspect_volume(name)
         except NotFound:
@@ -242,7 +247,27 @@ class RequestRules:
         if (volume.get("Labels") or {}).get(label_keys.RUN) != self.run:
             raise Refused(409, f"verification: volume {name} exists and was not made by these commands")
 
-    def _require_own(self, kind: str, name: str) -> None:
+    def _clear_debris(self, kind: str, name: str) -> None:
+        """The name is held now, so no live run owns it: what a dead run of this catalog left goes.
+
+        A worker killed mid-commands leaves its containers and tags until the reaper passes; the
+        next run must not fail on them. Objects this catalog did not make are never touched.
+        """
+        found = self._labels_of(kind, name)
+        if found is None or found.get(label_keys.RUN) == self.run:
+            return
+        if any(found.get(key) != self.labels.get(key) for key in (label_keys.OWNER, label_keys.INSTANCE)):
+            return
+        with contextlib.suppress(NotFound):
+            {
+                "container": lambda: self.api.remove_container(name, v=True, force=True),
+                "volume": lambda: self.api.remove_volume(name, force=True),
+                "network": lambda: self.api.remove_network(name),
+                "image": lambda: self.api.remove_image(name, force=True),
+            }[kind]()
+
+    def _labels_of(self, kind: str, name: str) -> dict | None:
+        """The object's labels, or None when there is no such object."""
         inspect = {
             "container": lambda: self.api.inspect_container(name)["Config"].get("Labels"),
             "volume": lambda: self.api.inspect_volume(name).get("Labels"),
@@ -250,8 +275,13 @@ class RequestRules:
             "image": lambda: self.api.inspect_image(name)["Config"].get("Labels"),
         }[kind]
         try:
-            found = inspect() or {}
+            return inspect() or {}
         except NotFound:
+            return None
+
+    def _require_own(self, kind: str, name: str) -> None:
+        found = self._labels_of(kind, name)
+        if found is None:
             return  # the engine answers the request itself: no such object
         if found.get(label_keys.RUN) != self.run:
             raise Refused(403, f"verification: {kind} {name} was not made by these commands; leave it alone")

@@ -34,12 +34,9 @@ from worker.contract.results import CommandResult
 from worker.engine.client import label_filters
 from worker.scenario.model import Command
 
-# What the CLI prints when the engine, not the example, is at fault: a full disk, an engine gone.
-INFRA_SIGNS = (
-    "no space left on device",
-    "cannot connect to the docker daemon",
-    "is the docker daemon running",
-)
+# What the CLI prints when the engine, not the example, is at fault: an engine gone. (A full disk is
+# told apart by the runner, which measures the engine's free space: worker/runner.py.)
+INFRA_SIGNS = ("cannot connect to the docker daemon", "is the docker daemon running")
 SHOWN_LINES = 20  # of each command's output, in the run's live log
 KEPT_OUTPUT = 8 * 1024  # per command, first and last: enough to show what a reader sees
 _KILL_GRACE = 5.0
