@@ -28,7 +28,7 @@ def typed(*lines, **expect) -> tuple[Command, ...]:
 
 def run(client, labels, commands, *, files=FILES, folder="page-example", budget=120.0, host_access=()):
     return run_commands(
-        client.api,
+        client,
         commands,
         files,
         labels,

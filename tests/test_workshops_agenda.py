@@ -11,6 +11,7 @@ from tests.workshop_files import (
     agenda_of,
     example,
     measured_result,
+    synced_site,
     verify_all,
     workshop,
     write_site,
@@ -23,9 +24,7 @@ DEBIAN, PYTHON = "debian:bookworm-slim", "python:3.11-slim-bookworm"
 
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path)
-    assert sync_patterns(tree, folder).ok
-    return tree, folder
+    return synced_site(tmp_path)
 
 
 def test_minutes_measured_times_and_totals_per_part_and_event(site):

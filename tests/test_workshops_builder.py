@@ -5,32 +5,22 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.content.importer import sync_patterns
 from catalog.models import Workshop, WorkshopItem, WorkshopPart
 from tests import factories
-from tests.workshop_files import add_example, workshop, write_site, write_workshop
+from tests.workshop_files import synced_site, workshop, write_workshop
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a long passphrase of words"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-
-
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path, patterns=4)
-    add_example(tree, "pattern-0", "second")
-    assert sync_patterns(tree, folder).ok
-    return tree, folder
+    return synced_site(tmp_path, patterns=4, second_example=True)
 
 
 @pytest.fixture

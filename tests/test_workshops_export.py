@@ -24,7 +24,7 @@ from catalog.workshops.sources import (
     parse_duration,
 )
 from catalog.workshops.uploads import MAX_BYTES, published_catalog, read_upload
-from tests.workshop_files import add_example, workshop, write_site
+from tests.workshop_files import synced_site, workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +36,7 @@ def trainer():
 
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path)
-    add_example(tree, "pattern-0", "second")
-    assert sync_patterns(tree, folder).ok
-    return tree, folder
+    return synced_site(tmp_path, second_example=True)
 
 
 def imported(text: str, owner) -> Workshop:

@@ -14,24 +14,16 @@ from catalog.workshops.owned import save_as_own
 from catalog.workshops.uploads import read_upload
 from tests import factories
 from tests.verification_results import build_failed_result, finished
-from tests.workshop_files import measured_result, workshop, write_site, write_workshop
+from tests.workshop_files import measured_result, synced_site, workshop, write_workshop
 
 pytestmark = pytest.mark.django_db
 
 URL = "/workshops/morning/handout/"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-
-
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path)
-    assert sync_patterns(tree, folder).ok
-    return tree, folder
+    return synced_site(tmp_path)
 
 
 def page(client, url: str = URL) -> str:

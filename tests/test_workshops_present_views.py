@@ -8,11 +8,10 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import resolve_url
 from django.test import Client
 
-from catalog.content.importer import sync_patterns
 from catalog.models import Workshop
 from catalog.workshops import presenting
 from catalog.workshops.presentations import KEEP_PER_PRESENTER, Presentation
-from tests.workshop_files import write_site
+from tests.workshop_files import synced_site
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +20,7 @@ START = "/workshops/morning/present/"
 
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path)
-    assert sync_patterns(tree, folder).ok
+    synced_site(tmp_path)
 
 
 def user(name: str):

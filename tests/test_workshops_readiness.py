@@ -2,19 +2,16 @@
 
 import pytest
 
-from catalog.content.importer import sync_patterns
 from catalog.workshops.readiness import readiness_of
 from tests.verification_results import build_failed_result, finished, passed_result
-from tests.workshop_files import agenda_of, example, verify_all, write_site
+from tests.workshop_files import agenda_of, example, synced_site, verify_all
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path)
-    assert sync_patterns(tree, folder).ok
-    return tree, folder
+    return synced_site(tmp_path)
 
 
 def test_ready_when_every_example_passed_its_current_files(site):

@@ -18,7 +18,7 @@ from catalog.workshops.key_lines import key_lines
 from catalog.workshops.slides import split_evenly
 from tests import factories
 from tests.verification_results import HOSTILE, finished, passed_result
-from tests.workshop_files import workshop, write_site, write_workshop
+from tests.workshop_files import synced_site, workshop, write_workshop
 from worker.contract.results import CommandResult
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +55,7 @@ def verify(pattern: str, result: dict | None = None) -> None:
 
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path)
-    assert sync_patterns(tree, folder).ok
-    return tree, folder
+    return synced_site(tmp_path)
 
 
 def kinds(deck) -> list[str]:

@@ -11,25 +11,16 @@ from catalog.content.importer import sync_patterns
 from catalog.models import Example, Workshop
 from tests import factories
 from tests.verification_results import build_failed_result, finished, passed_result
-from tests.workshop_files import measured_result, workshop, write_site, write_workshop
+from tests.workshop_files import measured_result, synced_site, workshop, write_site, write_workshop
 
 pytestmark = pytest.mark.django_db
 
 URL = "/workshops/morning/"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(settings):
-    """A private page cache per test, so no test reads another's pages."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-
-
 @pytest.fixture
 def site(tmp_path):
-    tree, folder = write_site(tmp_path)
-    assert sync_patterns(tree, folder).ok
-    return tree, folder
+    return synced_site(tmp_path)
 
 
 def verify(pattern: str, state: str = "passed") -> None:

@@ -53,6 +53,17 @@ def write_site(root: Path, patterns: int = 3, data: dict | None = None) -> tuple
     return tree, folder
 
 
+def synced_site(root: Path, patterns: int = 3, second_example: bool = False) -> tuple[Path, Path]:
+    """write_site, optionally with a second example of pattern-0, synced into the test database."""
+    from catalog.content.importer import sync_patterns
+
+    tree, folder = write_site(root, patterns=patterns)
+    if second_example:
+        add_example(tree, "pattern-0", "second")
+    assert sync_patterns(tree, folder).ok
+    return tree, folder
+
+
 def add_example(tree: Path, pattern: str, slug: str) -> None:
     """A second example folder, a copy of the pattern's `hello`."""
     examples = tree / pattern / "examples"

@@ -223,7 +223,7 @@ def run_page_commands(ctx: RunContext, setup: CommandsSetup, tally: _Tally) -> t
     budget = min(sum(command.timeout for command in ctx.scenario.commands), COMMANDS_BUDGET)
     try:
         outcome = run_commands(
-            ctx.client.api,
+            ctx.client,
             ctx.scenario.commands,
             ctx.files,
             ctx.labels,

@@ -31,7 +31,8 @@ from worker.commands.rules import RequestRules
 from worker.commands.tools import CommandTools
 from worker.contract import labels as label_keys
 from worker.contract.results import CommandResult
-from worker.engine.client import label_filters
+from worker.engine.cleanup import remove_labelled
+from worker.images.builder import try_remove_images
 from worker.scenario.model import Command
 
 # What the CLI prints when the engine, not the example, is at fault: an engine gone. (A full disk is
@@ -55,7 +56,7 @@ class CommandsOutcome:
 
 
 def run_commands(
-    api: docker.APIClient,
+    client: docker.DockerClient,
     commands: Sequence[Command],
     files: Mapping[str, tuple[bytes, bool]],
     run_labels: Mapping[str, str],
@@ -68,6 +69,7 @@ def run_commands(
     lock_root: Path = DEFAULT_ROOT,
 ) -> CommandsOutcome:
     """Run `commands` in order in a copy of `files`; judge each; remove all they made before returning."""
+    api = client.api
     upstream = engine_socket(api)
     labels = {**run_labels, label_keys.RUN: f"commands-{uuid.uuid4().hex[:12]}"}
     with tempfile.TemporaryDirectory(prefix="catalog-commands-") as scratch:
@@ -90,7 +92,7 @@ def run_commands(
                 results = run_in_order(commands, folder, env, deadline, emit)
             outcome = judge_run(results, rules, relay.problems)
         finally:
-            left = remove_made(api, labels, rules)  # before the names are free for another run
+            left = remove_made(client, labels, rules)  # before the names are free for another run
             locks.close()
     if left:
         emit(f"commands: clean-up left {left}")
@@ -196,49 +198,25 @@ def judge_run(
     return CommandsOutcome(results, "COMMAND_FAILED", detail)
 
 
-def remove_made(api: docker.APIClient, labels: Mapping[str, str], rules: RequestRules) -> str:
-    """Containers (with their anonymous volumes), networks, volumes, then images: by label, then by ledger."""
+def remove_made(client: docker.DockerClient, labels: Mapping[str, str], rules: RequestRules) -> str:
+    """What the commands made: by the run's label as a scenario's run is, then what the ledger knows."""
     run = {label_keys.RUN: labels[label_keys.RUN]}
-    problems: list[str] = []
-
-    def attempt(what: str, remove: Callable[[], object]) -> bool:
-        """False when the engine refused because something still uses it (409): a later pass may do."""
-        try:
-            remove()
-        except NotFound:
-            pass  # already gone, with the commands' own clean-up or an image it belonged to
-        except APIError as error:
-            if error.status_code == 409:
-                return False
-            problems.append(f"{what}: {error.explanation or error}")
-        return True
-
-    for container in api.containers(all=True, filters=label_filters(run)):
-        attempt(
-            f"container {container['Id'][:12]}",
-            lambda c=container: api.remove_container(c["Id"], v=True, force=True),
-        )
-    for network in api.networks(filters=label_filters(run)):
-        attempt(f"network {network['Name']}", lambda n=network: api.remove_network(n["Id"]))
-    for volume in api.volumes(filters=label_filters(run)).get("Volumes") or []:
-        attempt(f"volume {volume['Name']}", lambda v=volume: api.remove_volume(v["Name"], force=True))
-    for tag in sorted(rules.ledger.tags):
-        attempt(f"image {tag}", lambda t=tag: api.remove_image(t))
-    # Children before parents: a labelled image another labelled one was built FROM refuses removal
-    # until its child is gone, in whatever order the engine lists them.
-    pending = [image["Id"] for image in api.images(all=True, filters=label_filters(run))]
-    for _ in range(4):
-        pending = [
-            i for i in pending if not attempt(f"image {i[7:19]}", lambda i=i: api.remove_image(i, force=True))
-        ]
-    problems += [f"image {image_id[7:19]}: still used by another image" for image_id in pending]
+    problems = remove_labelled(client, run)
+    for tag in sorted(rules.ledger.tags):  # another image tagged by a command: only the tag goes
+        with contextlib.suppress(NotFound):
+            try:
+                client.api.remove_image(tag)
+            except APIError as error:
+                if error.status_code != 409:  # 409: the labelled image behind it, removed next
+                    problems.append(f"image {tag}: {error.explanation or error}")
+    left = try_remove_images(client, run)
     for image_id in sorted(rules.ledger.image_ids):
         # Build output names every step's image, the base's among them: only untagged ones (earlier
         # stages) are the commands' leftovers. One another image still builds on stays (409).
         with contextlib.suppress(APIError):
-            if not api.inspect_image(image_id).get("RepoTags"):
-                api.remove_image(image_id)
-    return "; ".join(problems)
+            if not client.api.inspect_image(image_id).get("RepoTags"):
+                client.api.remove_image(image_id)
+    return "; ".join([*problems, left] if left else problems)
 
 
 def write_folder(folder: Path, files: Mapping[str, tuple[bytes, bool]]) -> None:

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import docker
 from docker.errors import APIError, ImageNotFound, NotFound
@@ -17,7 +17,8 @@ from docker.errors import APIError, ImageNotFound, NotFound
 from worker.bases.run_bases import BaseCopyError, copy_base
 from worker.contract.labels import ATTEMPT, BASE_COPY, INSTANCE, RUN, RUN_ONLY, VERIFICATION
 from worker.contract.results import BuildResult, Check, ImageFacts
-from worker.engine.client import engine_errors, label_filters
+from worker.engine.cleanup import remove_labelled
+from worker.engine.client import engine_errors
 from worker.images.build_context import Files, context_tar, touched
 from worker.policy import RunPolicy
 from worker.steps.judges import Expectations, evaluate
@@ -191,40 +192,12 @@ class RunContext:
         Images stay: the result refers to them and the caller removes them later.
         Returns what could not be removed; never raises, since it runs in a `finally`.
         """
-        problems: list[str] = []
-        selector = label_filters({RUN: self.token})
-        listings = {  # in this order: containers hold the networks and volumes
-            "container": lambda: self.client.containers.list(all=True, filters=selector),
-            "network": lambda: self.client.networks.list(filters=selector),
-            "volume": lambda: self.client.volumes.list(filters=selector),
-        }
-        for kind, listing in listings.items():
-            try:
-                found = listing()
-            except Exception as error:  # the engine may be the reason we are cleaning up
-                problems.append(f"listing {kind}s: {error}")
-                continue
-            for item in found:
-                try:
-                    _remove(kind, item)
-                except NotFound:
-                    pass
-                except Exception as error:
-                    problems.append(f"{kind} {getattr(item, 'name', item)}: {error}")
+        problems = remove_labelled(self.client, {RUN: self.token})
         problems += self._remove_intermediate_images()
         until = time.monotonic() + 2
         for _, output in self.outputs:
             output.join(until - time.monotonic())  # readers end with their containers
         return problems
-
-
-def _remove(kind: str, item: Any) -> None:
-    if kind == "container":
-        item.remove(force=True, v=True)  # v: anonymous volumes go with it
-    elif kind == "volume":
-        item.remove(force=True)
-    else:
-        item.remove()
 
 
 def retry_until(
