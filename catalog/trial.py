@@ -89,7 +89,7 @@ def run_commands_trial(
     """Only the page's commands, as the verification runs them: for an author fixing one."""
     scenario = Scenario.from_dict(example.scenario)
     return run_commands(
-        client.api,
+        client,
         scenario.commands,
         context_files(example.files),
         trial_labels(owner),
