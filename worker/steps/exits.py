@@ -28,7 +28,9 @@ from worker.steps.judges import (
 if TYPE_CHECKING:
     from worker.scenario.model import Step
 
-OOM_EVENT_GRACE = 2.0  # seconds to wait for an OOM event that trails a 137 exit
+# Seconds to wait for an OOM event that trails a 137 exit. 2 s was once too short in the
+# whole-catalog run with two workers busy (OOMKilled read false); only that rare path waits.
+OOM_EVENT_GRACE = 5.0
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
 
 
