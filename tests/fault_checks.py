@@ -184,6 +184,8 @@ class Round:
             described = [
                 f"{r['slug']} {r['state']} {r['failure_reason']}: {r['detail'][:300]}" for r in lost + stuck
             ]
+            # The end of each lost run's log says what it saw (a failed command's last lines among them).
+            described += [f"{r['slug']} log ends: {(r['log'] or '')[-1500:]}" for r in lost]
             problems.append(f"not passed: {described}")
         if leaked:
             problems.append(f"left on the engine: {leaked}")

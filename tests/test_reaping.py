@@ -1,11 +1,12 @@
 """The reaper removes what the worker labelled and no live attempt owns, and nothing else."""
 
 import contextlib
+import time
 
 import pytest
 from docker.errors import NotFound
 
-from worker.engine.reaping import reap
+from worker.engine.reaping import BUILDING_GRACE_SECONDS, reap
 
 pytestmark = pytest.mark.docker
 
@@ -72,6 +73,21 @@ def test_reap_removes_images_no_live_attempt_owns(docker_client, docker_labels):
         for image in (stale, live):
             with contextlib.suppress(NotFound):
                 docker_client.images.remove(image, force=True)
+
+
+def test_reap_leaves_a_half_labelled_build_step_image_until_it_is_old(docker_client, docker_labels):
+    """The classic builder labels one key per step: owner and instance come before the verification."""
+    owner = f"reaper-test-{docker_labels['catalog.test-run']}"
+    halfway = build_labelled(
+        docker_client, {**docker_labels, "catalog.owner": owner, "catalog.instance": "mine"}
+    )
+    try:
+        assert reap(docker_client, [], owner=owner, instance="mine").images == 0
+        later = time.time() + BUILDING_GRACE_SECONDS + 60
+        assert reap(docker_client, [], owner=owner, instance="mine", now=later).images == 1
+    finally:
+        with contextlib.suppress(NotFound):
+            docker_client.images.remove(halfway, force=True)
 
 
 def test_reap_keeps_the_build_step_containers_of_a_live_verification(docker_client, docker_labels):

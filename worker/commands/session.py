@@ -35,9 +35,14 @@ from worker.engine.cleanup import remove_labelled
 from worker.images.builder import try_remove_images
 from worker.scenario.model import Command
 
-# What the CLI prints when the engine, not the example, is at fault: an engine gone. (A full disk is
+# What the CLI prints when the engine, not the example, is at fault: an engine gone, a build's
+# layers removed under it. (A full disk is
 # told apart by the runner, which measures the engine's free space: worker/runner.py.)
-INFRA_SIGNS = ("cannot connect to the docker daemon", "is the docker daemon running")
+INFRA_SIGNS = (
+    "cannot connect to the docker daemon",
+    "is the docker daemon running",
+    "unknown parent image id",  # a build's own layer removed from outside while it ran
+)
 SHOWN_LINES = 20  # of each command's output, in the run's live log
 KEPT_OUTPUT = 8 * 1024  # per command, first and last: enough to show what a reader sees
 _KILL_GRACE = 5.0

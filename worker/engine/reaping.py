@@ -1,12 +1,20 @@
 """Remove what the worker labelled and no live attempt owns: containers, volumes, networks, images."""
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import docker
 from docker.errors import APIError, NotFound
 
 from worker.contract.labels import ATTEMPT, INSTANCE, OWNER, VERIFICATION
+
+# The classic builder applies a build's `labels` as one LABEL step per label, in key order: the
+# images between them carry the owner and instance but not yet the verification. The page's
+# commands build that way (worker/commands/rules.py), so such an image is a build under way for
+# this long; after it, one a dead run left, and reaped.
+BUILDING_GRACE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ def reap(
     *,
     instance: str,
     owner: str = "worker",
+    now: float | None = None,
 ) -> ReapReport:
     """Remove resources labelled by `owner` for this catalog `instance` unless a live attempt owns them.
 
@@ -63,11 +72,21 @@ def reap(
     for volume in client.volumes.list(filters=selector):
         if owner_of(volume.attrs.get("Labels") or {}) not in live:
             counts["volumes"] += _remove(volume.remove, force=True)
+    now = time.time() if now is None else now
     for image in client.images.list(filters=selector):
         verification = verification_of(image.labels)  # images carry no attempt label
+        if verification is None and now - _created(image) < BUILDING_GRACE_SECONDS:
+            continue  # a build's LABEL steps are under way (see BUILDING_GRACE_SECONDS)
         if verification not in live_verifications:
             counts["images"] += _remove(client.images.remove, image.id, force=True)
     return ReapReport(**counts)
+
+
+def _created(image) -> float:
+    try:
+        return datetime.fromisoformat(image.attrs["Created"][:19]).replace(tzinfo=UTC).timestamp()
+    except (KeyError, ValueError):
+        return 0.0  # unknown: old enough
 
 
 def _container_is_live(labels: dict, live: set, live_verifications: set) -> bool:
