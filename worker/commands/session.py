@@ -27,12 +27,12 @@ from docker.errors import APIError, NotFound
 from worker.capped_log import OUTPUT_LIMIT, CappedLog
 from worker.commands.locks import DEFAULT_ROOT, NameLocks
 from worker.commands.relay import EngineRelay
-from worker.commands.rules import RequestRules
+from worker.commands.rules import Ledger, RequestRules
 from worker.commands.tools import CommandTools
 from worker.contract import labels as label_keys
 from worker.contract.results import CommandResult
 from worker.engine.cleanup import remove_labelled
-from worker.images.builder import try_remove_images
+from worker.images.builder import LAYER_VANISHED_SIGNS, try_remove_images
 from worker.scenario.model import Command
 
 # What the CLI prints when the engine, not the example, is at fault: an engine gone, a build's
@@ -41,7 +41,8 @@ from worker.scenario.model import Command
 INFRA_SIGNS = (
     "cannot connect to the docker daemon",
     "is the docker daemon running",
-    "unknown parent image id",  # a build's own layer removed from outside while it ran
+    # a build's own layer removed from outside while it ran
+    *(sign.lower() for sign in LAYER_VANISHED_SIGNS),
 )
 SHOWN_LINES = 20  # of each command's output, in the run's live log
 KEPT_OUTPUT = 8 * 1024  # per command, first and last: enough to show what a reader sees
@@ -95,7 +96,7 @@ def run_commands(
         try:
             with EngineRelay(upstream, relay_socket, rules) as relay:
                 results = run_in_order(commands, folder, env, deadline, emit)
-            outcome = judge_run(results, rules, relay.problems)
+            outcome = judge_run(results, rules.ledger, relay.problems)
         finally:
             left = remove_made(client, labels, rules)  # before the names are free for another run
             locks.close()
@@ -182,12 +183,10 @@ def mismatch(command: Command, exit_code: int, output: str) -> str:
     return "; ".join(problems)
 
 
-def judge_run(
-    results: tuple[CommandResult, ...], rules: RequestRules, problems: list[str]
-) -> CommandsOutcome:
+def judge_run(results: tuple[CommandResult, ...], ledger: Ledger, problems: list[str]) -> CommandsOutcome:
     failed = next((result for result in results if result.status != "passed"), None)
-    if rules.ledger.waits:
-        names = ", ".join(rules.ledger.waits)
+    if ledger.waits:
+        names = ", ".join(ledger.waits)
         return CommandsOutcome(
             results, "INFRA", f"another verification kept {names} in use: tried again later"
         )

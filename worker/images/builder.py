@@ -34,11 +34,11 @@ _STAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _STEP_IMAGE = re.compile(r"^ ---> [0-9a-f]{12}$")
 _STEP_CONTAINER = re.compile(r"^ ---> Running in ([0-9a-f]{12})$")
 KILLED = 137  # 128 + SIGKILL: the out-of-memory killer, `docker kill`, `docker rm -f`, a prune
-# What the engine says when an image or container a build stands on was removed under it (a prune,
-# another tool): names by ID are the engine's own references, never the Dockerfile's.
-_VANISHED = re.compile(
-    r"unknown parent image ID|No such container|No such image: sha256:|failed to get digest"
-)
+# What the engine says when an image a build stands on was removed under it (a prune, another
+# tool): names by ID are the engine's own references, never the Dockerfile's. The page's commands
+# (worker/commands/session.py) read the same words in the CLI's output.
+LAYER_VANISHED_SIGNS = ("unknown parent image ID", "No such image: sha256:", "failed to get digest")
+_VANISHED = re.compile("|".join(map(re.escape, (*LAYER_VANISHED_SIGNS, "No such container"))))
 _EMITTED_LINES = 400  # a live log shows at most this many lines of one build's output
 
 
