@@ -54,6 +54,8 @@ def test_a_claimed_attempt_runs_to_its_result_and_leaves_no_image(
     verification.refresh_from_db()
     assert (verification.state, verification.attempt, verification.failure_reason) == ("passed", attempt, "")
     assert verification.report.outcome == "passed" and verification.environment_hash
+    (base,) = verification.report.environment.bases
+    assert base.ref == "busybox:1.35" and base.layers and all(layer.size > 0 for layer in base.layers)
     assert list(verification.image_sizes) == ["app"] and "step 1/1: run app" in verification.log
     assert ImageLayers.objects.filter(verification=verification, image_name="app").exists()
     assert not docker_client.images.list(filters={"label": f"catalog.verification={verification.pk}"})

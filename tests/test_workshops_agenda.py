@@ -1,4 +1,4 @@
-"""The agenda: minutes, measured times, base images counted once, totals, the fit warning and cuts."""
+"""The agenda: minutes, measured times, downloads with shared layers counted once, totals, fit and cuts."""
 
 import pytest
 
@@ -55,6 +55,19 @@ def test_a_base_shared_by_several_items_is_counted_once(site):
     assert agenda.download.size_text == "127 MB"
 
 
+def test_a_layer_two_bases_share_is_fetched_once(site):
+    debian_layer = ("sha256:bookworm", 28 * MB)
+    verify_all(
+        pattern_0={DEBIAN: (debian_layer,)},
+        pattern_1={PYTHON: (debian_layer, ("sha256:python", 14 * MB))},
+        pattern_2={BUSYBOX: 2 * MB},
+    )
+    agenda = agenda_of()
+    assert [line.download.size for line in agenda.items] == [28 * MB, 42 * MB, 2 * MB]
+    assert agenda.parts[0].download.size == 42 * MB  # python stands on the debian layer
+    assert agenda.download.size == 44 * MB
+
+
 def test_a_base_no_run_reported_a_size_for_is_named_not_guessed(site):
     verify_all(pattern_0={BUSYBOX: 2 * MB, DEBIAN: None})
     agenda = agenda_of()
@@ -62,9 +75,12 @@ def test_a_base_no_run_reported_a_size_for_is_named_not_guessed(site):
     assert agenda.download.size == 2 * MB
 
 
-def test_the_largest_size_seen_for_a_base_wins(site):
-    verify_all(pattern_0={BUSYBOX: 2 * MB}, pattern_1={BUSYBOX: 4 * MB})
-    assert agenda_of().download.size == 4 * MB
+def test_the_newest_measurement_of_a_base_wins(site):
+    # A base provisioned again (a new image ID) has new layers: the newest run's figures stand.
+    finished(example("pattern-0"), "passed", measured_result({BUSYBOX: 4 * MB}), minutes_ago=2)
+    finished(example("pattern-1"), "passed", measured_result({BUSYBOX: 3 * MB}), minutes_ago=1)
+    finished(example("pattern-2"), "passed", measured_result({BUSYBOX: 5 * MB}), minutes_ago=3)
+    assert agenda_of().download.size == 3 * MB
 
 
 def test_measured_time_comes_from_the_newest_pass_even_after_a_failure(site):

@@ -58,7 +58,7 @@ def test_each_item_has_its_summary_link_files_commands_and_numbers(client, site)
     assert "Last run: did what it says, exit 0 in 1.3 s." in html
     assert "Passed 3 of 3 checks in 4.2 s" in html and "on Docker 20.10.24, x86_64" in html
     assert verification.finished_at.strftime("%Y-%m-%d %H:%M") + " UTC" in html
-    assert "Image <code>image-0</code>: 1.99 MB, 2 layers." in html
+    assert "Image <code>app</code>: 1.99 MB, 2 layers." in html
     assert html.count("Not verified yet:") == 2
     assert '<link rel="stylesheet" href="/static/css/paper-a4.css" media="print">' in html
     assert '<a href="?paper=a4" aria-current="page">A4</a>' in html

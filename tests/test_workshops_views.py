@@ -182,8 +182,10 @@ def test_query_count_does_not_grow_with_the_items(client, tmp_path, url, django_
 
 
 def test_sizes_measured_on_stand_ins_and_unknown_sizes_are_said(client, site):
-    # passed_result's run built on the busybox stand-in and read a pulled Debian no image was based on.
-    finished(Example.objects.get(pattern__slug="pattern-0"), "passed", passed_result())
+    # passed_result's run built on the busybox stand-in and read a pulled Debian; it measured busybox only.
+    result = passed_result()
+    result["environment"]["bases"][0]["layers"] = [{"diff_id": "sha256:" + "ab" * 32, "size": 900_000}]
+    finished(Example.objects.get(pattern__slug="pattern-0"), "passed", result)
     html = page(client)
     assert "Measured on offline stand-ins of busybox:1.35: the published image may be larger." in html
-    assert "No verification reported the size of debian:bookworm-slim; the total leaves it out." in html
+    assert "No verification measured the download of debian:bookworm-slim; the total leaves it out." in html

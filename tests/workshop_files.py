@@ -70,25 +70,35 @@ def add_example(tree: Path, pattern: str, slug: str) -> None:
     shutil.copytree(examples / "hello", examples / slug)
 
 
-def measured_result(bases: dict[str, int | None], seconds: float = 4.2) -> dict:
-    """A passed result whose run took `seconds` and read these bases (size None: no image reported it)."""
+# A base's layers as a run measured them: a size (one layer of its own), (digest, size) pairs for
+# layers bases share, or None (the run measured none).
+Layers = int | tuple[tuple[str, int], ...] | None
+
+
+def measured_result(bases: dict[str, Layers], seconds: float = 4.2) -> dict:
+    """A passed result whose run took `seconds` and read these bases, with their download sizes."""
     result = passed_result()
-    app = result["images"]["app"]
     result["duration"] = seconds
-    result["environment"]["bases"] = [{**STAND_IN, "ref": ref, "source": "pulled"} for ref in bases]
-    result["images"] = {
-        f"image-{index}": {**app, "name": f"image-{index}", "base_ref": ref, "base_size": size}
-        for index, (ref, size) in enumerate(bases.items())
-        if size is not None
-    }
+    result["environment"]["bases"] = [
+        {**STAND_IN, "ref": ref, "source": "pulled", "layers": layer_rows(ref, layers)}
+        for ref, layers in bases.items()
+    ]
     return result
+
+
+def layer_rows(ref: str, layers: Layers) -> list[dict]:
+    if layers is None:
+        return []
+    if isinstance(layers, int):
+        layers = ((f"sha256:{ref}", layers),)
+    return [{"diff_id": diff_id, "size": size} for diff_id, size in layers]
 
 
 def example(pattern: str, slug: str = "hello") -> Example:
     return Example.objects.get(pattern__slug=pattern, slug=slug)
 
 
-def verify_all(**bases_by_pattern: dict[str, int | None]) -> None:
+def verify_all(**bases_by_pattern: dict[str, Layers]) -> None:
     """A passed run of 10 s for each example of write_site's patterns; bases by pattern (`pattern_1=`)."""
     for pattern in ("pattern-0", "pattern-1", "pattern-2"):
         bases = bases_by_pattern.get(pattern.replace("-", "_"), {BUSYBOX: 2 * MB})

@@ -18,7 +18,7 @@ from catalog.serving import page_cache
 from worker.contract import labels
 from worker.contract.report import VerificationReport
 from worker.contract.results import ScenarioResult
-from worker.engine.environment import environment_fingerprint
+from worker.engine.environment import environment_fingerprint, with_download_sizes
 from worker.images.builder import try_remove_images
 from worker.progress import Progress
 from worker.runner import CommandsSetup, run_scenario
@@ -45,6 +45,7 @@ def run_attempt(client: docker.DockerClient, verification_id: int, attempt: int)
     if result.outcome not in (Verification.State.PASSED, Verification.State.FAILED):
         cause = f"Not the example's fault, will retry: {result.detail}"
         return wait_after_fault(verification_id, attempt, cause)
+    environment = with_download_sizes(client, environment, settings.VAR_DIR / "base-downloads")
     return record_finished(verification_id, attempt, result, fingerprint, environment)
 
 

@@ -1,8 +1,9 @@
-"""A workshop's agenda: the author's minutes beside measured build-and-run times and base image sizes.
+"""A workshop's agenda: the author's minutes beside measured build-and-run times and download sizes.
 
 Pure functions over loaded rows (a workshop from `Workshop.objects.with_agenda()`) and the
-Evidence of its examples: no query here. A base image is counted once per part and once for
-the event, however many items need it: it is pulled once.
+Evidence of its examples: no query here. A download is what pulling the bases costs, compressed
+as a registry sends them; a layer is counted once per part and once for the event, however many
+items or bases share it: a pull fetches it once.
 """
 
 from collections.abc import Sequence
@@ -13,11 +14,12 @@ from catalog.workshops.evidence import Evidence, ExampleEvidence
 from catalog.workshops.models import Workshop, WorkshopCut, WorkshopItem, WorkshopPart
 from catalog.workshops.sources import duration_text
 from worker.contract.quantities import format_size
+from worker.contract.report import download_size
 
 
 @dataclass(frozen=True)
 class Download:
-    """The base images a stretch of the agenda needs, and their size; `unknown`: sizes no run reported."""
+    """The base images a stretch of the agenda needs and the bytes a pull fetches; `unknown`: not measured."""
 
     bases: tuple[str, ...]
     size: int
@@ -140,6 +142,6 @@ def download(examples: Sequence[ExampleEvidence], evidence: Evidence) -> Downloa
     bases = tuple(dict.fromkeys(ref for e in examples for ref in e.bases))  # each once, in order of need
     return Download(
         bases=bases,
-        size=sum(evidence.base_sizes.get(ref, 0) for ref in bases),
-        unknown=tuple(ref for ref in bases if ref not in evidence.base_sizes),
+        size=download_size(evidence.base_layers.get(ref, ()) for ref in bases),
+        unknown=tuple(ref for ref in bases if ref not in evidence.base_layers),
     )

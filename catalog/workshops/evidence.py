@@ -6,12 +6,13 @@ page's query count does not depend on how many items or past runs there are.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import F
 
 from catalog.models import Example, Verification
 from catalog.verifications.latest import example_verdict, with_passed_id, with_verification_ids
+from worker.contract.report import LayerDownload
 
 # An example's state for a workshop: a verdict of its newest result (latest.example_verdict),
 # or one of these when that result says nothing about the example's current files.
@@ -33,7 +34,9 @@ class ExampleEvidence:
 @dataclass(frozen=True)
 class Evidence:
     examples: dict[tuple[str, str], ExampleEvidence] = field(default_factory=dict)
-    base_sizes: dict[str, int] = field(default_factory=dict)  # ref -> bytes, the largest any run saw
+    # ref -> its layers as a pull fetches them (worker/bases/downloads.py), from the newest run that
+    # measured them; a base no run measured is missing
+    base_layers: dict[str, tuple[LayerDownload, ...]] = field(default_factory=dict)
     stand_ins: frozenset[str] = frozenset()  # bases that were built offline, not pulled
 
     def of(self, pattern: str, slug: str) -> ExampleEvidence:
@@ -51,7 +54,7 @@ def gather_evidence(pattern_ids: Iterable[int]) -> Evidence:
     wanted = {e.newest_result_id for e in examples} | {e.newest_passed_id for e in examples}
     wanted.discard(None)
     rows = Verification.objects.defer("log").in_bulk(wanted) if wanted else {}
-    found, sizes, stand_ins = {}, {}, set()
+    found, layers, stand_ins = {}, {}, set()
     for example in examples:
         result, passed = rows.get(example.newest_result_id), rows.get(example.newest_passed_id)
         report = result.report if result else None
@@ -59,9 +62,10 @@ def gather_evidence(pattern_ids: Iterable[int]) -> Evidence:
         measured = passed.report if passed else report
         bases = measured.environment.bases if measured and measured.environment else ()
         stand_ins.update(base.ref for base in bases if base.source == "stand-in")
-        for facts in measured.images.values() if measured else ():
-            if facts.base_ref and facts.base_size:
-                sizes[facts.base_ref] = max(sizes.get(facts.base_ref, 0), facts.base_size)
+        when = measured_at(passed or result)
+        for base in bases:  # a base provisioned again has other layers: the newest measurement stands
+            if base.layers and when >= layers.get(base.ref, (when, ()))[0]:
+                layers[base.ref] = (when, base.layers)
         found[(example.pattern_slug, example.slug)] = ExampleEvidence(
             pattern=example.pattern_slug,
             slug=example.slug,
@@ -72,7 +76,14 @@ def gather_evidence(pattern_ids: Iterable[int]) -> Evidence:
             seconds=passed.duration if passed else None,
             bases=tuple(base.ref for base in bases),
         )
-    return Evidence(found, sizes, frozenset(stand_ins))
+    return Evidence(found, {ref: kept for ref, (_, kept) in layers.items()}, frozenset(stand_ins))
+
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def measured_at(verification: Verification | None) -> datetime:
+    return (verification.finished_at if verification else None) or EARLIEST
 
 
 def verdict_of(result: Verification | None, content_hash: str) -> str:

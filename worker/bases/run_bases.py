@@ -61,7 +61,7 @@ def _read_verified(path: Path | None, digest: str) -> bytes | None:
 def _config_from_save(client: docker.DockerClient, image_id: str, digest: str) -> bytes:
     with engine_errors():
         stream = client.api.get_image(image_id, chunk_size=SAVE_CHUNK)
-        reader = _StreamReader(stream)
+        reader = SaveStreamReader(stream)
         with tarfile.open(fileobj=reader, mode="r|") as archive:
             for member in archive:
                 if member.isfile() and config_id(member.name) == full_id(digest):
@@ -71,7 +71,7 @@ def _config_from_save(client: docker.DockerClient, image_id: str, digest: str) -
     raise BaseCopyError(f"the archive of {image_id} holds no config with that digest")
 
 
-class _StreamReader(io.RawIOBase):
+class SaveStreamReader(io.RawIOBase):
     """A file-like view of the engine's chunked save stream, for tarfile's streaming mode."""
 
     def __init__(self, chunks):

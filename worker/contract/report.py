@@ -7,6 +7,7 @@ reader serves both, and a test reads every shape the catalog has stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,14 @@ SCHEMA_VERSION = 1
 UNVERSIONED = 0  # results stored before the contract had a version
 
 
+@dataclass(frozen=True)
+class LayerDownload:
+    """One layer of a base as a pull fetches it: its uncompressed digest and its gzip-compressed size."""
+
+    diff_id: str
+    size: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class BaseUsed:
     """A base image as the run found it on its engine: a stand-in, pulled, local or missing."""
@@ -35,6 +44,13 @@ class BaseUsed:
     source: str
     recipe: str = ""
     digests: tuple[str, ...] = ()
+    layers: tuple[LayerDownload, ...] = ()  # empty when not measured (results before they were)
+
+
+def download_size(layer_sets: Iterable[Iterable[LayerDownload]]) -> int:
+    """What pulling all these bases costs: a layer two of them share is fetched once."""
+    sizes = {layer.diff_id: layer.size for layers in layer_sets for layer in layers}
+    return sum(sizes.values())
 
 
 @dataclass(frozen=True)

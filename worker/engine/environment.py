@@ -1,11 +1,14 @@
 """What a result depends on beyond the example's files: base image IDs, the engine, the runner."""
 
+import dataclasses
 import hashlib
 import json
+from pathlib import Path
 
 import docker
 from docker.errors import ImageNotFound
 
+from worker.bases.downloads import measured_or_none
 from worker.bases.specs import RECIPE_LABEL, origin_of
 from worker.images.build_context import parse_dockerfile
 from worker.scenario import Scenario
@@ -56,3 +59,16 @@ def environment_fingerprint(
     key["bases"] = [(base["ref"], base["id"]) for base in bases]
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     return digest, facts
+
+
+def with_download_sizes(client: docker.DockerClient, environment: dict, cache_dir: Path | None) -> dict:
+    """The environment's facts with each present base's layers and their pull sizes added.
+
+    Measured for a finished result only (the fingerprint is also read to decide staleness,
+    where the sizes are not needed), and kept per image ID, so a base is measured once.
+    """
+    bases = []
+    for base in environment["bases"]:
+        layers = measured_or_none(client, base["id"], cache_dir) if base["id"] else ()
+        bases.append({**base, "layers": [dataclasses.asdict(layer) for layer in layers]})
+    return {**environment, "bases": bases}
