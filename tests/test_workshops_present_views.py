@@ -176,3 +176,15 @@ def test_the_limit_counts_in_the_shared_redis_cache_and_lets_calls_through_when_
         "default": {"BACKEND": "catalog.serving.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     assert presenting.over_limit(key, 0) == 0
+
+
+def test_a_live_presentation_whose_cut_is_removed_shows_the_whole_workshop_and_says_so(client, trainer):
+    presentation = started(client, "short")
+    Workshop.objects.get().cuts.filter(name="short").delete()  # as a sync of the edited file would
+    follower = Client()
+    for page in (client.get(presentation.get_absolute_url()), follower.get(presentation.follow_url)):
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "The cut “short” this presentation started with is no longer part of the workshop" in html
+        assert "Pattern number 1" in html  # the extra the cut left out is back
+    assert client.get("/workshops/morning/slides/?cut=short").status_code == 404  # a link is still wrong

@@ -5,6 +5,7 @@ examples the kept items show with their files (two) and the newest finished veri
 each (one). The slides themselves are made by catalog/workshops/slides.py from these rows.
 """
 
+import dataclasses
 from functools import reduce
 from operator import or_
 
@@ -23,22 +24,24 @@ from catalog.workshops.models import Workshop, WorkshopCut
 from catalog.workshops.slides import Deck, Shown, build_deck, command_lines
 
 
-def load_deck(slug: str, cut_name: str = "") -> Deck:
-    """The published workshop's deck, or of one of its cuts; Http404 for an unknown workshop or cut."""
+def load_deck(slug: str, cut_name: str = "", *, lost_cut_shows_all: bool = False) -> Deck:
+    """The published workshop's deck, or of one of its cuts; Http404 for an unknown workshop or cut.
+
+    `lost_cut_shows_all`: for a live presentation, whose cut a sync or its author may remove
+    while attendees follow it; the whole workshop is shown then, and the deck says why.
+    """
     workshop = get_object_or_404(Workshop.objects.published().with_agenda(), slug=slug)
     cut = cut_named(workshop, cut_name)
+    if cut_name and cut is None and not lost_cut_shows_all:
+        raise Http404("no such cut of this workshop")
     items = [item for part in workshop.parts.all() for item in part.items.all()]
     agenda = build_agenda(workshop, gather_evidence({item.pattern_id for item in items}), cut)
-    return build_deck(workshop, agenda, gather_shown(agenda))
+    deck = build_deck(workshop, agenda, gather_shown(agenda))
+    return dataclasses.replace(deck, lost_cut=cut_name) if cut_name and cut is None else deck
 
 
 def cut_named(workshop: Workshop, name: str) -> WorkshopCut | None:
-    if not name:
-        return None
-    for cut in workshop.cuts.all():
-        if cut.name == name:
-            return cut
-    raise Http404("no such cut of this workshop")
+    return next((cut for cut in workshop.cuts.all() if name and cut.name == name), None)
 
 
 def gather_shown(agenda: Agenda) -> dict[tuple[str, str], Shown]:

@@ -59,7 +59,7 @@ def own_presentation(request: HttpRequest, token: str) -> Presentation:
 @require_GET
 def presenter(request, token):
     presentation = own_presentation(request, token)
-    deck = load_deck(presentation.workshop.slug, presentation.cut_name)
+    deck = load_deck(presentation.workshop.slug, presentation.cut_name, lost_cut_shows_all=True)
     context = {
         "deck": deck,
         "mode": "presenter",
@@ -99,7 +99,7 @@ def end(request, token):
 @page_cached
 def follow(request, token):
     presentation = get_object_or_404(Presentation.objects.select_related("workshop"), token=token)
-    deck = load_deck(presentation.workshop.slug, presentation.cut_name)
+    deck = load_deck(presentation.workshop.slug, presentation.cut_name, lost_cut_shows_all=True)
     context = {"deck": deck, "mode": "follow", "show_notes": False, "presentation": presentation}
     return render(request, "workshops/slides.html", context)
 

@@ -71,6 +71,7 @@ class Deck:
     workshop: Workshop
     agenda: Agenda
     slides: tuple[Slide, ...]
+    lost_cut: str = ""  # the cut a live presentation was started with, since removed: all is shown
 
     @property
     def cut(self):
