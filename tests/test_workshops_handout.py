@@ -54,6 +54,7 @@ def test_each_item_has_its_summary_link_files_commands_and_numbers(client, site)
     assert 'href="http://testserver/patterns/pattern-0/">testserver/patterns/pattern-0/</a>' in html
     assert html.count('<svg role="img" aria-label="QR code of the link to Pattern number') == 3
     assert '<span class="line">' in html and "hello.sh" in html  # highlighted files
+    assert "<code>Dockerfile</code>" in html and "<code>example.yaml</code>" not in html  # not the scenario
     assert "docker build -t hello . &amp;&amp; docker run --rm hello</code></pre>" in html
     assert "Last run: did what it says, exit 0 in 1.3 s." in html
     assert "Passed 3 of 3 checks in 4.2 s" in html and "on Docker 20.10.24, x86_64" in html

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog.content.sources import SCENARIO_FILE
 from catalog.models import Example, ExampleFile, Verification
 from catalog.serving.page_cache import page_cached
 from catalog.verifications.command_rows import CommandRow, command_rows
@@ -116,7 +117,8 @@ def example_sheet(example: Example) -> ExampleSheet:
     report = result.report if result is not None else None
     return ExampleSheet(
         example=example,
-        files=tuple(example.files.all()),
+        # What attendees build from; the scenario that verifies it stays on the pattern's page.
+        files=tuple(file for file in example.files.all() if file.path != SCENARIO_FILE),
         commands=command_rows(example.parsed_scenario, report.commands if report else ()),
         numbers=numbers_of(result, example) if result is not None else None,
     )
