@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.content.importer import sync_patterns
 from catalog.models import Workshop, WorkshopItem, WorkshopPart
+from catalog.workshops.sources import CutSource
+from catalog.workshops.uploads import read_upload
 from tests import factories
 from tests.workshop_files import synced_site, workshop, write_workshop
 
@@ -359,3 +361,45 @@ def test_the_builder_page_query_count_does_not_grow_with_the_items(client, tmp_p
     big = Workshop.objects.get(owner=trainer, parts__position=4)
     assert WorkshopItem.objects.filter(part__workshop=big).count() == 30
     assert builder_queries(client, big.slug) <= few
+
+
+def test_add_a_cut_whose_file_imports_again(client, site, trainer):
+    workshop = create(client, duration="2h")
+    add(client, workshop, "pattern-0", minutes=30)
+    add(client, workshop, "pattern-1", minutes=30, depth="extra")
+    add(client, workshop, "pattern-2", minutes=30)
+    url = f"/my/workshops/{workshop.slug}/cuts/new/"
+    page = client.get(f"/my/workshops/{workshop.slug}/").content.decode()
+    assert f'action="{url}"' in page and "Drop the items marked extra" in page
+
+    def refused(data: dict) -> str:
+        fields = {"new-cut-title": "Short", "new-cut-duration": "1h", "new-cut-drop_extras": "on", **data}
+        sent = {key: value for key, value in fields.items() if value is not None}
+        html = post(client, url, sent, status=200).content.decode()
+        assert not workshop.cuts.exists()
+        return html
+
+    assert "give less than the workshop&#x27;s 2h" in refused({"new-cut-duration": "3h"})
+    assert "A cut drops something" in refused({"new-cut-drop_extras": None})
+    every = {"new-cut-drop_patterns": ["pattern-0", "pattern-2"]}
+    assert "This cut would drop every item: keep at least one." in refused(every)
+    assert "the cut&#x27;s name in links is made from its title" in refused({"new-cut-title": "!!"})
+    assert 'value="!!"' in refused({"new-cut-title": "!!"})  # what was typed is kept
+
+    fields = {"new-cut-title": "One-hour version", "new-cut-duration": "1h", "new-cut-drop_extras": "on"}
+    response = post(client, url, {**fields, "new-cut-drop_patterns": ["pattern-2"]})
+    assert response["Location"] == f"/my/workshops/{workshop.slug}/#cuts"
+    cut = workshop.cuts.get()
+    assert (cut.name, cut.title, cut.duration_minutes) == ("one-hour-version", "One-hour version", 60)
+    assert (cut.drop_depths, cut.drop_patterns) == (["extra"], ["pattern-2"])
+    again = post(client, url, fields, status=200).content.decode()
+    assert "already has a cut named “one-hour-version”" in again
+    agenda = client.get(f"{workshop.get_absolute_url()}?cut=one-hour-version").content.decode()
+    kept, left_out = agenda.split("Left out of this cut")
+    assert "Pattern number 0" in kept and "Pattern number 2" not in kept and "Pattern number 1" not in kept
+    assert "Pattern number 1" in left_out and "Pattern number 2" in left_out
+    html = client.get(f"/my/workshops/{workshop.slug}/").content.decode()
+    assert "Its file would not import yet" not in html  # the cut follows the file's rules
+    source, problems = read_upload(client.get(f"/workshops/{workshop.slug}.yaml").content, "mine.yaml")
+    assert problems == [] and len(source.cuts) == 1
+    assert source.cuts[0] == CutSource("one-hour-version", "One-hour version", 60, ("extra",), ("pattern-2",))

@@ -1,16 +1,19 @@
-"""The builder's forms: a workshop's details, a part's title, an item, an upload.
+"""The builder's forms: a workshop's details, a part's title, an item, a cut, an upload.
 
 They apply the file format's rules (catalog/workshops/sources.py and fields.py) rather than
 rules of their own, so what the builder accepts is what an export can be imported as.
 """
 
+import re
+
 from django import forms
+from django.utils.text import slugify
 
 from catalog.content.rendering import render_markdown
-from catalog.workshops.fields import MAX_ITEM_MINUTES
+from catalog.workshops.fields import MAX_ITEM_MINUTES, SLUG_LIMIT
 from catalog.workshops.loader import TITLE_LIMIT
 from catalog.workshops.models import Workshop, WorkshopItem, WorkshopPart
-from catalog.workshops.sources import DURATION_HELP, duration_words, parse_duration
+from catalog.workshops.sources import DURATION_HELP, cut_keeps, duration_words, parse_duration
 from catalog.workshops.uploads import MAX_BYTES
 
 NOTES_LIMIT = 5000
@@ -128,3 +131,57 @@ class UploadForm(forms.Form):
         label="Workshop file",
         help_text=f"A .yaml file in the workshops' format, at most {MAX_BYTES // 1024} KiB.",
     )
+
+
+class CutForm(forms.Form):
+    """A shorter version: its title (the cut's name is made from it), duration and what it drops.
+
+    The rules are the file's (catalog/workshops/loader.load_cut and check_cuts), so the cut
+    exports and imports as it was made.
+    """
+
+    title = forms.CharField(max_length=TITLE_LIMIT, help_text="For example “Two-hour version”.")
+    duration = forms.CharField(max_length=12, help_text=f"Shorter than the workshop: {DURATION_HELP}.")
+    drop_extras = forms.BooleanField(required=False, initial=True, label="Drop the items marked extra")
+    drop_patterns = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, required=False, label="Drop these patterns"
+    )
+
+    def __init__(self, *args, workshop: Workshop, **kwargs):
+        super().__init__(*args, prefix="new-cut", **kwargs)
+        self.workshop = workshop
+        self.items = list(
+            WorkshopItem.objects.filter(part__workshop=workshop)
+            .select_related("pattern")
+            .order_by("part__position", "position")
+        )
+        patterns = dict.fromkeys((item.pattern.slug, item.pattern.name) for item in self.items)
+        self.fields["drop_patterns"].choices = list(patterns)
+
+    def clean_duration(self) -> int:
+        try:
+            minutes = parse_duration(self.cleaned_data["duration"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+        if minutes >= self.workshop.duration_minutes:
+            limit = duration_words(self.workshop.duration_minutes)
+            raise forms.ValidationError(f"A cut is a shorter version: give less than the workshop's {limit}.")
+        return minutes
+
+    def clean(self):
+        data = super().clean()
+        if "title" not in data:
+            return data
+        data["name"] = "-".join(re.findall("[a-z0-9]+", slugify(data["title"])))[:SLUG_LIMIT].strip("-")
+        if not data["name"]:
+            self.add_error("title", "Use letters or digits: the cut's name in links is made from its title.")
+        elif self.workshop.cuts.filter(name=data["name"]).exists():
+            self.add_error("title", f"The workshop already has a cut named “{data['name']}”.")
+        depths = ("extra",) if data.get("drop_extras") else ()
+        dropped = tuple(data.get("drop_patterns", ()))
+        if not depths and not dropped:
+            raise forms.ValidationError("A cut drops something: the extra items, some patterns or both.")
+        if not any(cut_keeps(depths, dropped, item.depth, item.pattern.slug) for item in self.items):
+            raise forms.ValidationError("This cut would drop every item: keep at least one.")
+        data["drop_depths"], data["drop_patterns"] = list(depths), list(dropped)
+        return data

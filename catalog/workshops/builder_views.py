@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from catalog.workshops.builder_forms import PartForm, WorkshopForm
+from catalog.workshops.builder_forms import CutForm, PartForm, WorkshopForm
 from catalog.workshops.export import workshop_source, workshop_yaml
 from catalog.workshops.loader import read_workshop
 from catalog.workshops.models import Workshop, WorkshopPart
-from catalog.workshops.owned import MAX_PARTS, new_slug, size_errors
+from catalog.workshops.owned import MAX_CUTS, MAX_PARTS, new_slug, size_errors
 from catalog.workshops.uploads import published_catalog
 
 
@@ -69,7 +69,7 @@ def edit_workshop(request, slug):
 
 def render_builder(request, workshop: Workshop, **forms):
     """The builder page; `forms` are bound forms with errors to show in place of fresh ones:
-    details, new_part, part_forms ({part pk: form}), part_errors ({part pk: message})."""
+    details, new_part, new_cut, part_forms ({part pk: form}), part_errors ({part pk: message})."""
     shown = Workshop.objects.with_agenda().get(pk=workshop.pk)  # as saved, not as a bound form changed it
     parts = list(shown.parts.all())
     part_forms, part_errors = forms.get("part_forms", {}), forms.get("part_errors", {})
@@ -81,6 +81,8 @@ def render_builder(request, workshop: Workshop, **forms):
         "workshop": shown,
         "parts": parts,
         "cuts": list(shown.cuts.all()),
+        "new_cut": forms.get("new_cut") or CutForm(workshop=shown),
+        "can_add_cut": shown.cuts.count() < MAX_CUTS and any(part.items.all() for part in parts),
         "details": forms.get("details") or WorkshopForm(instance=shown, prefix="details"),
         "new_part": forms.get("new_part") or PartForm(prefix="new-part"),
         "can_add_part": len(parts) < MAX_PARTS,

@@ -1,4 +1,4 @@
-"""The builder's POSTs on parts (add, rename, move, remove) and cuts (remove), each answered by a redirect."""
+"""The builder's POSTs on parts (add, rename, move, remove), each answered by a redirect."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -78,13 +78,3 @@ def remove_part(request, slug, pk):
         ordering.renumber(WorkshopPart, list(part.workshop.parts.order_by("position")))
     messages.success(request, f"Part “{part.title}” removed.")
     return redirect(builder_url(part.workshop, "parts"))
-
-
-@login_required
-@require_POST
-def remove_cut(request, slug, pk):
-    workshop = own_workshop(request, slug)
-    cut = get_object_or_404(workshop.cuts, pk=pk)
-    cut.delete()
-    messages.success(request, f"Cut “{cut.title}” removed.")
-    return redirect(builder_url(workshop, "cuts"))

@@ -3,7 +3,7 @@ workshop one may open, its handout and its file."""
 
 from django.urls import path
 
-from catalog.workshops import builder_views, handout, item_views, part_views, transfer_views
+from catalog.workshops import builder_views, cut_views, handout, item_views, part_views, transfer_views
 
 app_name = "trainer"
 urlpatterns = [
@@ -21,7 +21,8 @@ urlpatterns = [
     path("my/workshops/<slug:slug>/items/<int:pk>/", item_views.edit_item, name="edit-item"),
     path("my/workshops/<slug:slug>/items/<int:pk>/move/", item_views.move_item, name="move-item"),
     path("my/workshops/<slug:slug>/items/<int:pk>/remove/", item_views.remove_item, name="remove-item"),
-    path("my/workshops/<slug:slug>/cuts/<int:pk>/remove/", part_views.remove_cut, name="remove-cut"),
+    path("my/workshops/<slug:slug>/cuts/new/", cut_views.add_cut, name="add-cut"),
+    path("my/workshops/<slug:slug>/cuts/<int:pk>/remove/", cut_views.remove_cut, name="remove-cut"),
     path("workshops/<slug:slug>/handout/", handout.workshop_handout, name="handout"),
     path("workshops/<slug:slug>.yaml", transfer_views.export_workshop, name="export"),
 ]
