@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+WORKSHOP = "dockerfiles-that-behave"  # a curated workshop (workshops/)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -44,10 +45,10 @@ class Site:
 
 @pytest.fixture
 def site(live_server, transactional_db, settings) -> Site:
-    """The live server with the real patterns/ tree loaded."""
+    """The live server with the real patterns/ tree and the curated workshops loaded."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
-    report = sync_patterns(Path(settings.PATTERNS_DIR))
+    report = sync_patterns(Path(settings.PATTERNS_DIR), Path(settings.WORKSHOPS_DIR))
     assert report.ok, [str(error) for error in report.errors]
     first = (
         ExampleFile.objects.filter(example__pattern__published=True)
@@ -194,6 +195,10 @@ def test_screenshots_of_every_page(site, chromium_path, width, scheme):
         "pattern": site.pattern_url.removeprefix(site.url),
         "search": f"/search/?q={site.search_term}",
         "relations": "/relations/",
+        "workshops": "/workshops/",
+        "workshop": f"/workshops/{WORKSHOP}/",
+        "slides": f"/workshops/{WORKSHOP}/slides/",
+        "handout": f"/workshops/{WORKSHOP}/handout/",
         "404": "/patterns/no-such-pattern/",
     }
     with chromium(chromium_path) as browser:
