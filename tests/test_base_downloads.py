@@ -33,6 +33,7 @@ def test_each_layer_is_measured_compressed_and_a_shared_layer_is_fetched_once(
     assert [layer.diff_id for layer in layers] == two_layer_image.attrs["RootFS"]["Layers"]
     base, noise, zeros = layers
     assert noise.size > 256 * 1024  # random bytes do not compress: the tar and gzip add to them
+    assert zeros.unpacked > 4 * 1024 * 1024 > 100 * zeros.size  # the layer as stored, and as sent
     assert zeros.size < len(zlib.compress(bytes(4 * 1024 * 1024), 6)) + 4096
     busybox_layers = layer_downloads(docker_client, docker_client.images.get("busybox:1.35").id, None)
     assert busybox_layers == (base,)

@@ -43,7 +43,7 @@ def layer_downloads(
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(json.dumps([[layer.diff_id, layer.size] for layer in measured]))
+        partial.write_text(json.dumps([[layer.diff_id, layer.size, layer.unpacked] for layer in measured]))
         partial.replace(cached)  # whole or absent: two workers may measure the same base
     return measured
 
@@ -69,7 +69,7 @@ def _read_cached(path: Path | None) -> tuple[LayerDownload, ...] | None:
         return None
     try:
         rows = json.loads(path.read_text())
-        return tuple(LayerDownload(str(diff_id), int(size)) for diff_id, size in rows)
+        return tuple(LayerDownload(str(digest), int(size), int(unpacked)) for digest, size, unpacked in rows)
     except (ValueError, TypeError):  # torn or foreign: measure again
         return None
 
@@ -85,11 +85,11 @@ def _measure(client: docker.DockerClient, image_id: str) -> tuple[LayerDownload,
                 if member.isfile() and member.size > 0:
                     digest, size = _compressed(archive.extractfile(member))
                     if digest in wanted:  # a layer tar (by content: the archive's names vary by engine)
-                        sizes[digest] = size
+                        sizes[digest] = (size, member.size)
     missing = [d for d in diff_ids if d not in sizes]
     if missing:
         raise tarfile.TarError(f"the archive of {image_id} lacks layer {missing[0]}")
-    return tuple(LayerDownload(d, sizes[d]) for d in diff_ids)
+    return tuple(LayerDownload(d, *sizes[d]) for d in diff_ids)
 
 
 def _compressed(source) -> tuple[str, int]:

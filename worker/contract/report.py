@@ -33,6 +33,7 @@ class LayerDownload:
 
     diff_id: str
     size: int
+    unpacked: int = 0  # the layer's tar as the engine stores it; 0 in results before it was kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,8 +50,12 @@ class BaseUsed:
 
 def download_size(layer_sets: Iterable[Iterable[LayerDownload]]) -> int:
     """What pulling all these bases costs: a layer two of them share is fetched once."""
-    sizes = {layer.diff_id: layer.size for layers in layer_sets for layer in layers}
-    return sum(sizes.values())
+    return sum(layer.size for layer in distinct_layers(layer_sets))
+
+
+def distinct_layers(layer_sets: Iterable[Iterable[LayerDownload]]) -> list[LayerDownload]:
+    """Each layer once, in the order first met."""
+    return list({layer.diff_id: layer for layers in layer_sets for layer in layers}.values())
 
 
 @dataclass(frozen=True)
