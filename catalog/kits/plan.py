@@ -1,0 +1,120 @@
+"""What a workshop's offline kit holds and weighs, read from the database alone.
+
+The page shows these figures before anyone builds the kit, and `build.py` writes exactly this
+plan. The images' figures are the bases' layers as the latest verifications measured them
+(worker/bases/downloads.py): `packed` is the compressed size (what the kit's images add to the
+archive, as a registry would send them), `unpacked` what `images.tar` and the engine hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog.content.sources import SCENARIO_FILE
+from catalog.workshops.agenda import Agenda, build_agenda
+from catalog.workshops.evidence import Evidence, gather_evidence
+from catalog.workshops.handout import examples_of
+from catalog.workshops.models import Workshop, WorkshopCut
+from worker.contract.report import distinct_layers
+from worker.engine.environment import base_refs
+from worker.scenario.model import Command
+
+
+@dataclass(frozen=True)
+class KitExample:
+    number: int
+    pattern: str
+    slug: str
+    title: str  # the pattern's name, for the kit's README
+    files: tuple[tuple[str, bytes, bool], ...]  # path, content, executable; example.yaml left out
+    commands: tuple[Command, ...]
+
+    @property
+    def folder(self) -> str:
+        return f"examples/{self.number:02d}-{self.pattern}--{self.slug}"
+
+
+@dataclass(frozen=True)
+class KitPlan:
+    workshop: Workshop
+    cut: WorkshopCut | None
+    examples: tuple[KitExample, ...]
+    bases: tuple[str, ...]  # in order of need
+    unmeasured: tuple[str, ...]  # bases no verification measured: their size is left out
+    packed: int  # the bases' layers compressed, each once
+    unpacked: int  # the same layers as stored
+
+    @property
+    def name(self) -> str:
+        return f"{self.workshop.slug}--{self.cut.name}" if self.cut else self.workshop.slug
+
+    @property
+    def files_size(self) -> int:
+        return sum(len(content) for example in self.examples for _, content, _ in example.files)
+
+    @property
+    def archive_estimate(self) -> int:
+        """The download: compressed images, and the examples' text (compressed too, so an upper bound)."""
+        return self.packed + self.files_size
+
+    @property
+    def disk_needed(self) -> int:
+        """To keep the archive, unpack it (images.tar as stored) and load the images into the engine."""
+        return self.archive_estimate + 2 * self.unpacked + self.files_size
+
+
+def plan_kit(workshop: Workshop, agenda: Agenda, evidence: Evidence) -> KitPlan:
+    """The kit of the agenda's items (the whole workshop or its cut), in agenda order."""
+    lines = agenda.items
+    rows = examples_of({line.item.pattern_id for line in lines})
+    examples, bases = [], {}
+    for line in lines:
+        for slug in line.item.examples:
+            example = rows.get((line.item.pattern_id, slug))
+            if example is None:
+                continue
+            scenario = example.parsed_scenario
+            if scenario:  # what its Dockerfiles build FROM, verified or not
+                bases.update(dict.fromkeys(base_refs(scenario, example.context_files())))
+            examples.append(
+                KitExample(
+                    number=len(examples) + 1,
+                    pattern=line.item.pattern.slug,
+                    slug=slug,
+                    title=line.item.pattern.name,
+                    files=tuple(
+                        (file.path, file.content.encode(), file.executable)
+                        for file in example.files.all()
+                        if file.path != SCENARIO_FILE
+                    ),
+                    commands=scenario.commands if scenario else (),
+                )
+            )
+    layers = distinct_layers(evidence.base_layers.get(ref, ()) for ref in bases)
+    return KitPlan(
+        workshop=workshop,
+        cut=agenda.cut,
+        examples=tuple(examples),
+        bases=tuple(bases),
+        unmeasured=tuple(ref for ref in bases if ref not in evidence.base_layers),
+        packed=sum(layer.size for layer in layers),
+        unpacked=sum(layer.unpacked for layer in layers),
+    )
+
+
+class NoSuchKit(LookupError):
+    """The workshop or its cut does not exist; the message says which."""
+
+
+def plan_for(slug: str, cut_name: str = "") -> KitPlan:
+    """The kit plan of a workshop (curated or a trainer's) or of one of its cuts, by name."""
+    workshop = Workshop.objects.with_agenda().filter(slug=slug).first()
+    if workshop is None:
+        raise NoSuchKit(f"no workshop '{slug}'")
+    cut = next((cut for cut in workshop.cuts.all() if cut.name == cut_name), None)
+    if cut_name and cut is None:
+        names = ", ".join(cut.name for cut in workshop.cuts.all()) or "none"
+        raise NoSuchKit(f"workshop '{slug}' has no cut '{cut_name}' (its cuts: {names})")
+    items = [item for part in workshop.parts.all() for item in part.items.all()]
+    evidence = gather_evidence({item.pattern_id for item in items})
+    return plan_kit(workshop, build_agenda(workshop, evidence, cut), evidence)

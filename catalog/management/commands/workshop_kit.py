@@ -1,0 +1,45 @@
+"""`manage.py workshop_kit <slug> [--cut NAME]`: build a workshop's offline kit, print the archive's path."""
+
+from pathlib import Path
+
+import docker
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.kits.build import build_kit
+from catalog.kits.plan import NoSuchKit, plan_for
+from worker.contract.quantities import format_size
+from worker.engine.client import EngineUnavailable, connect
+
+
+class Command(BaseCommand):
+    help = "Build the offline kit of a workshop (or of one of its cuts); prints the archive's path."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the workshop, as in /workshops/<slug>/")
+        parser.add_argument("--cut", default="", help="a cut's name, for its shorter kit")
+        parser.add_argument("--output", type=Path, help="the folder to write to (default: var/kits)")
+
+    def handle(self, *args, slug: str, cut: str, output: Path | None, **options):
+        try:
+            plan = plan_for(slug, cut)
+        except NoSuchKit as error:
+            raise CommandError(str(error)) from error
+        if plan.unmeasured:
+            self.stderr.write(f"not measured yet (no verification): {', '.join(plan.unmeasured)}")
+        try:
+            client = connect()
+        except EngineUnavailable as error:
+            raise CommandError(f"the kit's images come from the engine, unreachable: {error}") from error
+        say = (lambda text: self.stderr.write(text)) if options["verbosity"] >= 1 else (lambda text: None)
+        try:
+            built = build_kit(client, plan, output or settings.VAR_DIR / "kits", say=say)
+        except docker.errors.ImageNotFound as error:
+            raise CommandError(f"a base image is missing (run `make bases`): {error}") from error
+        except (docker.errors.DockerException, requests.RequestException, EngineUnavailable) as error:
+            raise CommandError(f"the engine failed while saving the images: {error}") from error
+        finally:
+            client.close()
+        say(f"{len(plan.examples)} examples, {format_size(built.size)}, sha256 {built.sha256}")
+        self.stdout.write(str(built.archive))

@@ -1,0 +1,71 @@
+"""A workshop kit's base images as one `docker load` archive: every layer once, the same bytes each time.
+
+`docker save` is asked for one image at a time (the SDK's call takes one name) and the archives
+are merged: members with the same name are the same layer (the engine names a layer's folder
+after its chain), and the `manifest.json` lists and `repositories` maps are joined. The result
+is written with members sorted and fixed owners, modes and times, so that two kits built from
+the same images are byte-identical; `docker load` reads only names and contents.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import docker
+
+from worker.bases.run_bases import SAVE_CHUNK, SaveStreamReader
+from worker.engine.client import engine_errors
+
+
+def save_images(client: docker.DockerClient, refs: Sequence[str], target: Path) -> None:
+    """Write one archive that loads every image in `refs` under its tag."""
+    manifest: list = []
+    repositories: dict = {}
+    with tempfile.TemporaryDirectory(prefix="kit-images-", dir=target.parent) as spool:
+        members: dict[str, Path] = {}
+        for ref in refs:
+            with engine_errors():
+                stream = client.api.get_image(ref, chunk_size=SAVE_CHUNK)
+                with tarfile.open(fileobj=SaveStreamReader(stream), mode="r|") as archive:
+                    for member in archive:
+                        if not member.isfile():
+                            continue
+                        data = archive.extractfile(member)
+                        if member.name == "manifest.json":
+                            manifest += json.load(data)
+                        elif member.name == "repositories":
+                            for name, tags in json.load(data).items():
+                                repositories.setdefault(name, {}).update(tags)
+                        elif member.name not in members:  # a layer another base already brought
+                            kept = Path(spool) / str(len(members))
+                            with kept.open("wb") as out:
+                                shutil.copyfileobj(data, out, 1024 * 1024)
+                            members[member.name] = kept
+        json_members = {
+            "manifest.json": json.dumps(manifest, sort_keys=True).encode(),
+            "repositories": json.dumps(repositories, sort_keys=True).encode(),
+        }
+        with target.open("wb") as out, tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for name in sorted([*members, *json_members]):
+                info = fixed_info(name)
+                if name in json_members:
+                    data = json_members[name]
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+                else:
+                    info.size = members[name].stat().st_size
+                    with members[name].open("rb") as source:
+                        tar.addfile(info, source)
+
+
+def fixed_info(name: str, mode: int = 0o644) -> tarfile.TarInfo:
+    """A member header that depends on nothing but the name and mode: owner root, time 0."""
+    info = tarfile.TarInfo(name)
+    info.mode, info.mtime, info.uid, info.gid, info.uname, info.gname = mode, 0, 0, 0, "", ""
+    return info
