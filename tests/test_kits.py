@@ -7,6 +7,7 @@ import subprocess
 import tarfile
 
 import pytest
+from django.core.cache import cache
 
 from catalog.kits.build import build_kit
 from catalog.kits.plan import NoSuchKit, plan_for
@@ -87,3 +88,16 @@ def test_two_builds_are_byte_identical_and_the_checksums_catch_a_changed_file(
     with tarfile.open(kit / "images.tar") as images:
         saved = json.load(images.extractfile("manifest.json"))
     assert [entry["RepoTags"] for entry in saved] == [[BUSYBOX]]
+
+
+def test_the_workshop_page_shows_the_kits_figures_before_anyone_builds_it(client, site):
+    assert "is not measured yet" in client.get("/workshops/morning/").content.decode()
+    for pattern in ("pattern-0", "pattern-1", "pattern-2"):
+        layers = ((f"sha256:{'b' * 64}", 2 * MB, 5 * MB),)
+        finished(example(pattern), "passed", measured_result({BUSYBOX: layers}))
+    cache.clear()
+    html = client.get("/workshops/morning/?cut=short").content.decode()
+    plan = plan_for("morning", "short")
+    assert plan.unpacked == 5 * MB and plan.archive_estimate == 2 * MB + plan.files_size
+    assert f"About <strong>{plan.archive_text}</strong> to copy, and {plan.disk_text} of free disk" in html
+    assert "manage.py workshop_kit morning --cut short" in html

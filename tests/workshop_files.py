@@ -70,9 +70,9 @@ def add_example(tree: Path, pattern: str, slug: str) -> None:
     shutil.copytree(examples / "hello", examples / slug)
 
 
-# A base's layers as a run measured them: a size (one layer of its own), (digest, size) pairs for
-# layers bases share, or None (the run measured none).
-Layers = int | tuple[tuple[str, int], ...] | None
+# A base's layers as a run measured them: a size (one layer of its own), (digest, size[, unpacked])
+# for layers bases share, or None (the run measured none).
+Layers = int | tuple[tuple, ...] | None
 
 
 def measured_result(bases: dict[str, Layers], seconds: float = 4.2) -> dict:
@@ -91,7 +91,8 @@ def layer_rows(ref: str, layers: Layers) -> list[dict]:
         return []
     if isinstance(layers, int):
         layers = ((f"sha256:{ref}", layers),)
-    return [{"diff_id": diff_id, "size": size} for diff_id, size in layers]
+    rows = [dict(zip(("diff_id", "size", "unpacked"), layer, strict=False)) for layer in layers]
+    return rows
 
 
 def example(pattern: str, slug: str = "hello") -> Example:

@@ -15,6 +15,7 @@ from catalog.workshops.agenda import Agenda, build_agenda
 from catalog.workshops.evidence import Evidence, gather_evidence
 from catalog.workshops.handout import examples_of
 from catalog.workshops.models import Workshop, WorkshopCut
+from worker.contract.quantities import format_size
 from worker.contract.report import distinct_layers
 from worker.engine.environment import base_refs
 from worker.scenario.model import Command
@@ -61,6 +62,14 @@ class KitPlan:
     def disk_needed(self) -> int:
         """To keep the archive, unpack it (images.tar as stored) and load the images into the engine."""
         return self.archive_estimate + 2 * self.unpacked + self.files_size
+
+    @property
+    def archive_text(self) -> str:
+        return format_size(self.archive_estimate)
+
+    @property
+    def disk_text(self) -> str:
+        return format_size(self.disk_needed)
 
 
 def plan_kit(workshop: Workshop, agenda: Agenda, evidence: Evidence) -> KitPlan:

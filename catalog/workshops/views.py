@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 
+from catalog.kits.plan import plan_kit
 from catalog.serving.page_cache import page_cached
 from catalog.workshops.agenda import build_agenda
 from catalog.workshops.evidence import gather_evidence
@@ -28,12 +29,14 @@ def workshop_detail(request, slug):
     if name and cut is None:
         raise Http404("no such cut of this workshop")
     items = [item for part in workshop.parts.all() for item in part.items.all()]
-    agenda = build_agenda(workshop, gather_evidence({item.pattern_id for item in items}), cut)
+    evidence = gather_evidence({item.pattern_id for item in items})
+    agenda = build_agenda(workshop, evidence, cut)
     context = {
         "workshop": workshop,
         "cuts": cuts,
         "cut": cut,
         "agenda": agenda,
         "readiness": readiness_of(agenda.items),
+        "kit": plan_kit(workshop, agenda, evidence),
     }
     return render(request, "workshops/detail.html", context)
