@@ -21,8 +21,8 @@ from pathlib import Path
 
 import docker
 
-from catalog.kits.plan import KitPlan
-from catalog.kits.scripts import load_script, readme_text
+from catalog.kits.plan import KitPlan, disk_after_loading
+from catalog.kits.scripts import LOAD_SH, readme_text
 from worker.kits.images import fixed_info, save_images
 
 KIT_FORMAT = 1
@@ -46,14 +46,12 @@ def build_kit(
         images = Path(work) / "images.tar"
         say(f"saving {len(plan.bases)} base image(s): {', '.join(plan.bases) or 'none'}")
         save_images(client, plan.bases, images)
-        entries: dict[str, bytes | Path] = {"images.tar": images, "load.sh": load_script().encode()}
+        entries: dict[str, bytes | Path] = {"images.tar": images, "load.sh": LOAD_SH.encode()}
         entries["README.txt"] = readme_text(plan).encode()
-        for example in plan.examples:
-            for path, content, _ in example.files:
-                entries[f"{example.folder}/{path}"] = content
         modes = {"load.sh": 0o755}
         for example in plan.examples:
-            for path, _, executable in example.files:
+            for path, content, executable in example.files:
+                entries[f"{example.folder}/{path}"] = content
                 if executable:
                     modes[f"{example.folder}/{path}"] = 0o755
         say("computing checksums")
@@ -90,8 +88,7 @@ def manifest_of(plan: KitPlan, entries: dict[str, bytes | Path], sums: dict[str,
         "sizes": {
             "images_tar": images_tar,
             "other_files": files,
-            # images.tar unpacked from the archive, and the same layers once loaded into the engine
-            "disk_needed_after_loading": 2 * images_tar + files,
+            "disk_needed_after_loading": disk_after_loading(images_tar, files),
         },
         "files": [
             {"path": name, "size": size_of(entries[name]), "sha256": sums[name]} for name in sorted(sums)

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
+
 from catalog.content.sources import SCENARIO_FILE
+from catalog.models import Example, ExampleFile
 from catalog.workshops.agenda import Agenda, build_agenda
 from catalog.workshops.evidence import Evidence, gather_evidence
-from catalog.workshops.handout import examples_of
 from catalog.workshops.models import Workshop, WorkshopCut
 from worker.contract.quantities import format_size
 from worker.contract.report import distinct_layers
 from worker.engine.environment import base_refs
 from worker.scenario.model import Command
+
+
+def disk_after_loading(images_tar: int, files: int) -> int:
+    """Free disk to unpack the kit (images.tar as stored, the other files) and load the images into the
+    engine, which keeps the same layers again; the archive itself comes on top while it is kept."""
+    return 2 * images_tar + files
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,7 @@ class KitPlan:
 
     @property
     def disk_needed(self) -> int:
-        """To keep the archive, unpack it (images.tar as stored) and load the images into the engine."""
-        return self.archive_estimate + 2 * self.unpacked + self.files_size
+        return disk_after_loading(self.unpacked, self.files_size)
 
     @property
     def archive_text(self) -> str:
@@ -75,7 +82,7 @@ class KitPlan:
 def plan_kit(workshop: Workshop, agenda: Agenda, evidence: Evidence) -> KitPlan:
     """The kit of the agenda's items (the whole workshop or its cut), in agenda order."""
     lines = agenda.items
-    rows = examples_of({line.item.pattern_id for line in lines})
+    rows = examples_with_files({line.item.pattern_id for line in lines})
     examples, bases = [], {}
     for line in lines:
         for slug in line.item.examples:
@@ -109,6 +116,13 @@ def plan_kit(workshop: Workshop, agenda: Agenda, evidence: Evidence) -> KitPlan:
         packed=sum(layer.size for layer in layers),
         unpacked=sum(layer.unpacked for layer in layers),
     )
+
+
+def examples_with_files(pattern_ids: set[int]) -> dict[tuple[int, str], Example]:
+    """The examples of these patterns with their files: two queries, no verification read."""
+    files = Prefetch("files", queryset=ExampleFile.objects.order_by("position", "path"))
+    examples = Example.objects.filter(pattern_id__in=pattern_ids).prefetch_related(files)
+    return {(example.pattern_id, example.slug): example for example in examples}
 
 
 class NoSuchKit(LookupError):

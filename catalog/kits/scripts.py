@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from worker.contract.quantities import format_size
-
 if TYPE_CHECKING:
     from catalog.kits.plan import KitPlan
 
@@ -23,10 +21,6 @@ docker load -i "$here/images.tar"
 """
 
 
-def load_script() -> str:
-    return LOAD_SH
-
-
 def readme_text(plan: KitPlan) -> str:
     what = f"{plan.workshop.title}" + (f" ({plan.cut.title})" if plan.cut else "")
     lines = [
@@ -38,7 +32,7 @@ def readme_text(plan: KitPlan) -> str:
         "  sha256sum -c SHA256SUMS    check that this copy is whole",
         "",
         f"Base images: {', '.join(plan.bases) or 'none'}.",
-        f"About {format_size(plan.disk_needed)} of free disk covers unpacking and loading them.",
+        f"About {plan.disk_text} of free disk covers unpacking and loading them.",
         "",
         "Examples, in the order of the agenda (each folder is one example's files):",
         "",

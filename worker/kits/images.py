@@ -25,43 +25,51 @@ from worker.engine.client import engine_errors
 
 def save_images(client: docker.DockerClient, refs: Sequence[str], target: Path) -> None:
     """Write one archive that loads every image in `refs` under its tag."""
-    manifest: list = []
-    repositories: dict = {}
+    saved = _Saved()
     with tempfile.TemporaryDirectory(prefix="kit-images-", dir=target.parent) as spool:
-        members: dict[str, Path] = {}
         for ref in refs:
             with engine_errors():
                 stream = client.api.get_image(ref, chunk_size=SAVE_CHUNK)
                 with tarfile.open(fileobj=SaveStreamReader(stream), mode="r|") as archive:
-                    for member in archive:
-                        if not member.isfile():
-                            continue
-                        data = archive.extractfile(member)
-                        if member.name == "manifest.json":
-                            manifest += json.load(data)
-                        elif member.name == "repositories":
-                            for name, tags in json.load(data).items():
-                                repositories.setdefault(name, {}).update(tags)
-                        elif member.name not in members:  # a layer another base already brought
-                            kept = Path(spool) / str(len(members))
-                            with kept.open("wb") as out:
-                                shutil.copyfileobj(data, out, 1024 * 1024)
-                            members[member.name] = kept
-        json_members = {
-            "manifest.json": json.dumps(manifest, sort_keys=True).encode(),
-            "repositories": json.dumps(repositories, sort_keys=True).encode(),
-        }
+                    saved.take(archive, Path(spool))
         with target.open("wb") as out, tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for name in sorted([*members, *json_members]):
+            for name, source in sorted(saved.members().items()):
                 info = fixed_info(name)
-                if name in json_members:
-                    data = json_members[name]
-                    info.size = len(data)
-                    tar.addfile(info, io.BytesIO(data))
-                else:
-                    info.size = members[name].stat().st_size
-                    with members[name].open("rb") as source:
-                        tar.addfile(info, source)
+                info.size = len(source) if isinstance(source, bytes) else source.stat().st_size
+                with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as data:
+                    tar.addfile(info, data)
+
+
+class _Saved:
+    """What the save archives held so far: the joined lists, and each other member once, spooled."""
+
+    def __init__(self):
+        self.manifest: list = []
+        self.repositories: dict = {}
+        self.files: dict[str, Path] = {}
+
+    def take(self, archive: tarfile.TarFile, spool: Path) -> None:
+        for member in archive:
+            if not member.isfile() or member.name in self.files:  # a layer another base already brought
+                continue
+            data = archive.extractfile(member)
+            if member.name == "manifest.json":
+                self.manifest += json.load(data)
+            elif member.name == "repositories":
+                for name, tags in json.load(data).items():
+                    self.repositories.setdefault(name, {}).update(tags)
+            else:
+                kept = spool / str(len(self.files))
+                with kept.open("wb") as out:
+                    shutil.copyfileobj(data, out, 1024 * 1024)
+                self.files[member.name] = kept
+
+    def members(self) -> dict[str, bytes | Path]:
+        return {
+            **self.files,
+            "manifest.json": json.dumps(self.manifest, sort_keys=True).encode(),
+            "repositories": json.dumps(self.repositories, sort_keys=True).encode(),
+        }
 
 
 def fixed_info(name: str, mode: int = 0o644) -> tarfile.TarInfo:
