@@ -1,7 +1,8 @@
 """Write a workshop's offline kit: one .tar.gz that is the same bytes whenever the catalog is the same.
 
-Inside `<name>-kit/`: README.txt, load.sh, manifest.json, SHA256SUMS, images.tar (the bases,
-worker/kits/images.py) and examples/NN-<pattern>--<example>/ in agenda order. Members are
+Inside `<name>-kit/`: README.txt, load.sh, check.sh and checks/ (catalog/kits/checks.py),
+manifest.json, SHA256SUMS, images.tar (the bases, worker/kits/images.py) and
+examples/NN-<pattern>--<example>/ in agenda order. Members are
 sorted, owned by root, dated 0; the gzip header carries no name or time. Beside the archive,
 `<name>.json` gives the archive's own size and checksum, which cannot be inside it.
 """
@@ -21,9 +22,10 @@ from pathlib import Path
 
 import docker
 
+from catalog.kits.checks import command_files, kit_conf
 from catalog.kits.plan import KitPlan, disk_after_loading
 from catalog.kits.scripts import LOAD_SH, readme_text
-from worker.kits.images import fixed_info, save_images
+from worker.kits.images import fixed_info, image_architectures, save_images
 
 KIT_FORMAT = 1
 _BLOCK = 1024 * 1024
@@ -48,15 +50,23 @@ def build_kit(
         save_images(client, plan.bases, images)
         entries: dict[str, bytes | Path] = {"images.tar": images, "load.sh": LOAD_SH.encode()}
         entries["README.txt"] = readme_text(plan).encode()
-        modes = {"load.sh": 0o755}
+        entries.update(command_files(plan))
+        modes = {name: 0o755 for name in entries if name.endswith(".sh")}
         for example in plan.examples:
             for path, content, executable in example.files:
                 entries[f"{example.folder}/{path}"] = content
                 if executable:
                     modes[f"{example.folder}/{path}"] = 0o755
+        # Its disk figure counts every file but itself (a few hundred bytes, within the rounding up).
+        images_tar = images.stat().st_size
+        files = sum(size_of(source) for name, source in entries.items() if name != "images.tar")
+        architectures = image_architectures(client, plan.bases)
+        entries["checks/kit.conf"] = kit_conf(
+            plan, architectures, images_tar, disk_after_loading(images_tar, files)
+        )
         say("computing checksums")
         sums = {name: file_digest(source) for name, source in sorted(entries.items())}
-        manifest = manifest_of(plan, entries, sums)
+        manifest = manifest_of(plan, entries, sums, architectures)
         entries["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
         sums["manifest.json"] = file_digest(entries["manifest.json"])
         entries["SHA256SUMS"] = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums)).encode()
@@ -72,7 +82,9 @@ def build_kit(
     return BuiltKit(archive, description, size, digest)
 
 
-def manifest_of(plan: KitPlan, entries: dict[str, bytes | Path], sums: dict[str, str]) -> dict:
+def manifest_of(
+    plan: KitPlan, entries: dict[str, bytes | Path], sums: dict[str, str], architectures: list[str]
+) -> dict:
     images_tar = size_of(entries["images.tar"])
     files = sum(size_of(source) for name, source in entries.items() if name != "images.tar")
     return {
@@ -85,6 +97,7 @@ def manifest_of(plan: KitPlan, entries: dict[str, bytes | Path], sums: dict[str,
             for e in plan.examples
         ],
         "images": list(plan.bases),
+        "architectures": architectures,
         "sizes": {
             "images_tar": images_tar,
             "other_files": files,

@@ -23,6 +23,12 @@ from worker.bases.run_bases import SAVE_CHUNK, SaveStreamReader
 from worker.engine.client import engine_errors
 
 
+def image_architectures(client: docker.DockerClient, refs: Sequence[str]) -> list[str]:
+    """The architectures of these images, as the engine names them (amd64, arm64): each once, sorted."""
+    with engine_errors():
+        return sorted({client.api.inspect_image(ref)["Architecture"] for ref in refs})
+
+
 def save_images(client: docker.DockerClient, refs: Sequence[str], target: Path) -> None:
     """Write one archive that loads every image in `refs` under its tag."""
     saved = _Saved()
