@@ -6,8 +6,11 @@
 #
 #   .ci/kit-engine.sh start DIR          start it; its socket is DIR/docker.sock
 #   .ci/kit-engine.sh run DIR COMMAND…   run a command inside its namespaces (ports, the socket)
+#   .ci/kit-engine.sh reach DIR PORT     let its network reach the host's 127.0.0.1:PORT (the site)
 #   .ci/kit-engine.sh stop DIR           stop it and delete its data
 #
+# `reach` is for `check.sh --report` on the machine that serves the site: the engine's namespace has a
+# loopback of its own, so 127.0.0.1:PORT there is carried over a unix socket (socat) to the host's.
 # Needs root, dockerd, and util-linux's unshare and nsenter. `nsenter`, not `ip netns exec`: the
 # latter mounts a fresh /sys that hides the cgroup mounts dockerd needs.
 set -eu
@@ -63,7 +66,32 @@ run)
     pid=$(engine_pid) || { echo "kit-engine: not running for $dir (start it first)" >&2; exit 1; }
     exec nsenter --target "$pid" --net --mount --wd="$(pwd)" -- env -u DOCKER_HOST -u DOCKER_CONTEXT "$@"
     ;;
+reach)
+    [ $# -eq 1 ] || usage
+    port=$1
+    pid=$(engine_pid) || { echo "kit-engine: not running for $dir (start it first)" >&2; exit 1; }
+    if ! command -v socat >/dev/null; then
+        { apt-get install -y -qq socat || { apt-get update -qq && apt-get install -y -qq socat; }; } >/dev/null 2>&1 || { echo "kit-engine: socat is missing (apt-get install socat)" >&2; exit 1; }
+    fi
+    socket="$dir/reach-$port.sock"
+    rm -f "$socket"
+    socat "UNIX-LISTEN:$socket,fork,mode=600" "TCP:127.0.0.1:$port" >/dev/null 2>&1 &
+    echo $! >>"$dir/reach.pids"
+    waited=0
+    until [ -S "$socket" ]; do
+        waited=$((waited + 1))
+        [ "$waited" -lt 50 ] || { echo "kit-engine: socat did not listen on $socket" >&2; exit 1; }
+        sleep 0.1
+    done
+    nsenter --target "$pid" --net -- \
+        socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$socket" >/dev/null 2>&1 &
+    echo $! >>"$dir/reach.pids"
+    ;;
 stop)
+    for forwarder in $(cat "$dir/reach.pids" 2>/dev/null); do
+        kill "$forwarder" 2>/dev/null || true
+    done
+    rm -f "$dir/reach.pids" "$dir"/reach-*.sock
     if pid=$(engine_pid); then
         kill -TERM "$pid"
         waited=0
