@@ -208,7 +208,8 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_TASK_ROUTES = {"catalog.verify": {"queue": "verify"}}
-CELERY_IMPORTS = ("worker.lifecycle",)  # start-up hooks: heartbeats, verifying what never was
+# Start-up hooks (heartbeats, verifying what never was), and the tasks outside worker/tasks.py.
+CELERY_IMPORTS = ("worker.lifecycle", "worker.kit_tasks")
 CELERY_BEAT_SCHEDULE = {
     "reap-verifications": {
         "task": "catalog.reap",

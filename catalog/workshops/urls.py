@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from catalog.workshops import present_views, views
+from catalog.workshops import kit_views, present_views, views
 
 app_name = "workshops"
 urlpatterns = [
     path("", views.workshop_list, name="list"),
     path("<slug:slug>/", views.workshop_detail, name="detail"),
+    # The offline kit: its page (POST builds it, trainers only) and the ready archive.
+    path("<slug:slug>/kit/", kit_views.kit_page, name="kit"),
+    path("<slug:slug>/kit/download", kit_views.download_kit, name="kit-download"),
     # Slides and presenting live (catalog/workshops/present_views.py); tokens are URL-safe, like slugs.
     path("<slug:slug>/slides/", present_views.slides, name="slides"),
     path("<slug:slug>/present/", present_views.start, name="present"),

@@ -1,10 +1,13 @@
 """The workshop pages: the list of curated workshops, and one workshop (curated, or a trainer's own for its
-owner) with its agenda and readiness."""
+owner) with its agenda, readiness and offline kit."""
 
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 
+from catalog.kits.building import kits_folder
+from catalog.kits.builds import kit_offer
+from catalog.kits.fingerprint import plan_fingerprint
 from catalog.kits.plan import plan_kit
 from catalog.serving.page_cache import page_cached
 from catalog.workshops.agenda import build_agenda
@@ -31,12 +34,15 @@ def workshop_detail(request, slug):
     items = [item for part in workshop.parts.all() for item in part.items.all()]
     evidence = gather_evidence({item.pattern_id for item in items})
     agenda = build_agenda(workshop, evidence, cut)
+    kit = plan_kit(workshop, agenda, evidence)
     context = {
         "workshop": workshop,
         "cuts": cuts,
         "cut": cut,
         "agenda": agenda,
         "readiness": readiness_of(agenda.items),
-        "kit": plan_kit(workshop, agenda, evidence),
+        "kit": kit,
+        # A small file beside the kit, not the database: the worker writes it (catalog/kits/status.py).
+        "kit_offer": kit_offer(kits_folder(), kit.name, plan_fingerprint(kit)),
     }
     return render(request, "workshops/detail.html", context)

@@ -2,15 +2,11 @@
 
 from pathlib import Path
 
-import docker
-import requests
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.kits.build import build_kit
+from catalog.kits.building import KitBuildFailed, build_on_engine, kits_folder
 from catalog.kits.plan import NoSuchKit, plan_for
 from worker.contract.quantities import format_size
-from worker.engine.client import EngineUnavailable, connect
 
 
 class Command(BaseCommand):
@@ -28,18 +24,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if plan.unmeasured:
             self.stderr.write(f"not measured yet (no verification): {', '.join(plan.unmeasured)}")
-        try:
-            client = connect()
-        except EngineUnavailable as error:
-            raise CommandError(f"the kit's images come from the engine, unreachable: {error}") from error
         say = (lambda text: self.stderr.write(text)) if options["verbosity"] >= 1 else (lambda text: None)
         try:
-            built = build_kit(client, plan, output or settings.VAR_DIR / "kits", say=say)
-        except docker.errors.ImageNotFound as error:
-            raise CommandError(f"a base image is missing (run `make bases`): {error}") from error
-        except (docker.errors.DockerException, requests.RequestException, EngineUnavailable) as error:
-            raise CommandError(f"the engine failed while saving the images: {error}") from error
-        finally:
-            client.close()
+            built = build_on_engine(plan, output or kits_folder(), say=say)
+        except KitBuildFailed as error:
+            raise CommandError(str(error)) from error
         say(f"{len(plan.examples)} examples, {format_size(built.size)}, sha256 {built.sha256}")
         self.stdout.write(str(built.archive))
