@@ -34,6 +34,8 @@ SHOWN_CHARACTERS = 120
 # Programs besides the Docker CLI that a command calls, found by name; `compose` is Docker's plugin.
 TOOLS = ("curl", "wget", "jq", "nc", "timeout")
 _COMPOSE = re.compile(r"\bdocker\s+compose\b")
+# A word in command position: first on a line, or after a separator, `$(` or a keyword of a loop or test.
+_COMMAND_WORD = re.compile(r"(?:^|&&|\|\||[;|(\n]|\$\()\s*(?:(?:do|then|else|time|!)\s+)*([A-Za-z][\w.-]*)")
 
 
 def command_files(plan: KitPlan) -> dict[str, bytes]:
@@ -94,8 +96,9 @@ def command_script(command: Command) -> str:
 
 
 def needed_tools(run: str) -> list[str]:
-    found = ["compose"] if _COMPOSE.search(run) else []
-    return found + [tool for tool in TOOLS if re.search(rf"(^|[\s;&|(]){tool}\s", run)]
+    """The programs the shell itself calls; `wget` after `docker run busybox` runs in the container."""
+    called = set(_COMMAND_WORD.findall(run))
+    return (["compose"] if _COMPOSE.search(run) else []) + [tool for tool in TOOLS if tool in called]
 
 
 def one_line(text: str) -> str:
