@@ -220,8 +220,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.wake_waiting",
         "schedule": float(os.environ.get("VERIFY_WAKE_INTERVAL", "10")),
     },
+    # Readiness checks and their attendees' reports past READINESS_KEEP_DAYS are deleted.
+    "expire-readiness-checks": {
+        "task": "catalog.expire_readiness_checks",
+        "schedule": float(os.environ.get("READINESS_EXPIRY_INTERVAL", "3600")),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# A workshop's readiness check (its room and the attendees' reports) is deleted this many whole days
+# after the workshop's date, or after the check was opened when the workshop has no date.
+READINESS_KEEP_DAYS = int(os.environ.get("READINESS_KEEP_DAYS", "7"))
+if READINESS_KEEP_DAYS < 0:
+    raise ImproperlyConfigured("READINESS_KEEP_DAYS is a number of days, 0 or more.")
 
 # The worker: whether curated examples that need host access (the Docker socket, host
 # namespaces) may run at all, and extra labels put on everything it creates (the test

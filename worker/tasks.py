@@ -10,8 +10,9 @@ import socket
 from celery import shared_task
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 
-from catalog.models import Verification
+from catalog.models import CheckRoom, Verification
 from catalog.serving import page_cache
 from worker.engine.client import EngineUnavailable, connect
 from worker.engine.disk_space import ensure_free_space
@@ -68,3 +69,10 @@ def wake_waiting_verifications(*, due_only: bool) -> list[int]:
     if woken:
         page_cache.bump_generation()
     return woken
+
+
+@shared_task(name="catalog.expire_readiness_checks")
+def expire_readiness_checks() -> dict:
+    """Readiness checks past READINESS_KEEP_DAYS go, with their attendees' reports."""
+    close_old_connections()
+    return CheckRoom.objects.delete_due(timezone.now())._asdict()

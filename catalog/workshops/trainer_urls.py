@@ -1,9 +1,17 @@
 """Routes of a trainer's tools, under the `trainer` namespace: the builder at /my/workshops/, and for every
-workshop one may open, its handout and its file."""
+workshop one may open, its handout, its file and its readiness checks."""
 
 from django.urls import path
 
-from catalog.workshops import builder_views, cut_views, handout, item_views, part_views, transfer_views
+from catalog.workshops import (
+    builder_views,
+    check_views,
+    cut_views,
+    handout,
+    item_views,
+    part_views,
+    transfer_views,
+)
 
 app_name = "trainer"
 urlpatterns = [
@@ -25,4 +33,9 @@ urlpatterns = [
     path("my/workshops/<slug:slug>/cuts/<int:pk>/remove/", cut_views.remove_cut, name="remove-cut"),
     path("workshops/<slug:slug>/handout/", handout.workshop_handout, name="handout"),
     path("workshops/<slug:slug>.yaml", transfer_views.export_workshop, name="export"),
+    # Readiness checks of attendees' machines (the join link itself is in workshops/urls.py).
+    path("workshops/<slug:slug>/readiness-check/", check_views.open_check, name="check-open"),
+    path("my/readiness-checks/<int:pk>/", check_views.dashboard, name="check-dashboard"),
+    path("my/readiness-checks/<int:pk>/machines", check_views.machines, name="check-machines"),
+    path("my/readiness-checks/<int:pk>/close", check_views.close, name="check-close"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog.workshops import kit_views, present_views, views
+from catalog.workshops import join_views, kit_views, present_views, views
 
 app_name = "workshops"
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     path("present/<slug:token>/end", present_views.end, name="end"),
     path("follow/<slug:token>/", present_views.follow, name="follow"),
     path("follow/<slug:token>/position.json", present_views.position, name="position"),
+    # A readiness check's join link: attendees' check.sh posts its report here (join_views.py).
+    path("check/<slug:token>/", join_views.join, name="check-join"),
 ]
