@@ -68,7 +68,9 @@ def test_two_builds_are_byte_identical_and_the_checksums_catch_a_changed_file(
     }
     assert (kit / "examples/01-pattern-0--hello/Dockerfile").is_file()
     assert not (kit / "examples/01-pattern-0--hello/example.yaml").exists()
-    assert (kit / "load.sh").stat().st_mode & 0o111
+    assert (kit / "load.sh").stat().st_mode & 0o111 and (kit / "check.sh").stat().st_mode & 0o111
+    assert (kit / "site/index.html").is_file() and (kit / "site/slides.html").is_file()
+    assert (kit / "checks/01-pattern-0--hello/01.sh").is_file()
 
     manifest = json.loads((kit / "manifest.json").read_text())
     assert manifest["images"] == [BUSYBOX] and manifest["cut"] == "short"

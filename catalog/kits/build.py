@@ -1,6 +1,7 @@
 """Write a workshop's offline kit: one .tar.gz that is the same bytes whenever the catalog is the same.
 
-Inside `<name>-kit/`: README.txt, load.sh, check.sh and checks/ (catalog/kits/checks.py),
+Inside `<name>-kit/`: README.txt, load.sh, check.sh and checks/ (catalog/kits/checks.py), site/
+(the slides, handout and pattern pages for a browser, from file://: catalog/kits/static_export.py),
 manifest.json, SHA256SUMS, images.tar (the bases, worker/kits/images.py) and
 examples/NN-<pattern>--<example>/ in agenda order. Members are
 sorted, owned by root, dated 0; the gzip header carries no name or time. Beside the archive,
@@ -25,6 +26,7 @@ import docker
 from catalog.kits.checks import command_files, kit_conf
 from catalog.kits.plan import KitPlan, disk_after_loading
 from catalog.kits.scripts import LOAD_SH, readme_text
+from catalog.kits.static_export import export_site
 from worker.kits.images import fixed_info, image_architectures, save_images
 
 KIT_FORMAT = 1
@@ -51,6 +53,8 @@ def build_kit(
         entries: dict[str, bytes | Path] = {"images.tar": images, "load.sh": LOAD_SH.encode()}
         entries["README.txt"] = readme_text(plan).encode()
         entries.update(command_files(plan))
+        say("exporting the slides, handout and pattern pages")
+        entries.update(export_site(plan))
         modes = {name: 0o755 for name in entries if name.endswith(".sh")}
         for example in plan.examples:
             for path, content, executable in example.files:

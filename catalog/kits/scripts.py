@@ -28,6 +28,8 @@ def readme_text(plan: KitPlan) -> str:
         "",
         "Everything the workshop's exercises need, without a registry or a network:",
         "",
+        "  site/index.html            the agenda, slides, handout and pattern pages, for a browser",
+        "                             (opened as a file: no server and no network needed)",
         "  sha256sum -c SHA256SUMS    check that this copy is whole",
         "  sh load.sh                 load the base images (images.tar) into Docker",
         "  sh check.sh                check this machine: Docker, disk, the bases, and every example's",
