@@ -5,6 +5,7 @@ the event."""
 import copy
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +21,9 @@ from django.utils import timezone
 from catalog.models import CheckRoom, MachineReport, Workshop
 from catalog.workshops import join_views
 from catalog.workshops.check_report import MAX_BYTES
+from tests.check_reports import CHECK_SH_CURL, item, report
 from tests.conftest import require
+from tests.test_kit_check_script import without_docker, write_kit
 from tests.workshop_files import synced_site
 from worker.celery_app import app
 from worker.tasks import expire_readiness_checks
@@ -63,46 +66,6 @@ def bare_room() -> CheckRoom:
         slug="morning", title="Morning", summary="s", audience="a", duration_minutes=60
     )
     return CheckRoom.objects.open_for(workshop, user("ada-trainer"))
-
-
-def report(nickname: str = "ada-laptop", **changes) -> dict:
-    """A report as check.sh writes it, for the workshop `morning`: two examples passed, one failed."""
-    data = {
-        "report_format": 1,
-        "kit": {"workshop": "morning", "cut": None, "kit_format": 1},
-        "nickname": nickname,
-        "machine": {
-            "os": "Linux",
-            "arch": "x86_64",
-            "cli_version": "20.10.24",
-            "engine_version": "20.10.24",
-            "engine_os": "linux",
-            "engine_arch": "x86_64",
-            "free_disk_mb": 51234,
-            "builder": "classic",
-        },
-        "checks": [
-            {"name": name, "status": "passed", "detail": f"{name} is fine"}
-            for name in ("docker-cli", "engine", "architecture", "disk", "bases")
-        ],
-        "items": [
-            item(1, "pattern-0", "passed"),
-            item(2, "pattern-1", "passed"),
-            item(3, "pattern-2", "failed", "command 3 (docker run hello): exited 1, the kit says 0"),
-        ],
-        "passed": 2,
-        "failed": 1,
-        "started": "2026-12-07T14:00:00Z",
-        "seconds": 95,
-    }
-    data.update(changes)
-    return data
-
-
-def item(number: int, pattern: str, status: str, detail: str = "") -> dict:
-    folder = f"examples/{number:02d}-{pattern}--hello"
-    fields = {"number": number, "folder": folder, "pattern": pattern, "example": "hello", "status": status}
-    return {**fields, "seconds": 12, "detail": detail}
 
 
 def send(room_or_token, data, client: Client | None = None, **extra):
@@ -481,9 +444,8 @@ def test_check_sh_s_own_curl_command_reports_to_a_live_server(live_server, trans
     (tmp_path / "report.json").write_text(json.dumps(report(nickname="ada <laptop>"), indent=1))
 
     def curl(link: str, file: str = "report.json") -> str:
-        command = ["curl", "-sS", "-X", "POST", "-H", "Content-Type: application/json"]
         done = subprocess.run(
-            [*command, "--data-binary", f"@{file}", link],
+            [*CHECK_SH_CURL, f"@{file}", link],
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -498,3 +460,27 @@ def test_check_sh_s_own_curl_command_reports_to_a_live_server(live_server, trans
     (tmp_path / "big.json").write_text(json.dumps(report(padding="x" * MAX_BYTES)))
     assert curl(link, "big.json") == f"refused: a report has at most {MAX_BYTES} bytes\n"
     assert curl(live_server.url + "/workshops/check/wrong-token/").startswith("refused: no readiness check")
+
+
+def test_the_kits_own_check_sh_reports_to_a_live_server(live_server, transactional_db, tmp_path):
+    """check.sh itself, on a laptop without Docker: its machine check fails, nothing runs, and the
+    report it writes and sends (with its own curl) is taken as it is."""
+    require("curl", shutil.which("curl") is not None, "curl is not installed: apt-get install curl")
+    synced_site(tmp_path / "site")
+    kit = write_kit(tmp_path / "kit")
+    room = CheckRoom.objects.open_for(Workshop.objects.get(slug="morning"), user("ada-trainer"))
+    link = live_server.url + room.join_url
+    checked = subprocess.run(
+        ["sh", str(kit / "check.sh"), "--nickname", "ada <b>laptop</b>", "--report", link],
+        cwd=tmp_path,
+        env={**os.environ, "PATH": without_docker(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "Sent to the trainer: received: 0 passed, 3 failed; the trainer sees it now" in checked.stdout
+    stored = MachineReport.objects.get(room=room).parsed
+    assert (stored.nickname, stored.machine.engine_version) == ("ada <b>laptop</b>", "")
+    assert [(check.name, check.status) for check in stored.checks] == [("docker-cli", "failed")]
+    assert [item.status for item in stored.items] == ["not run"] * 3
