@@ -443,7 +443,7 @@ if [ -n "$report_link" ]; then
         reply=$(curl -sS --max-time 30 -X POST -H 'Content-Type: application/json' \
             --data-binary "@$json_file" "$report_link" 2>&1) || reply="not sent: $reply"
     elif command -v wget >/dev/null 2>&1; then
-        reply=$(wget -q -O - --timeout=30 --header='Content-Type: application/json' \
+        reply=$(wget -q -O - --content-on-error --timeout=30 --header='Content-Type: application/json' \
             --post-file="$json_file" "$report_link" 2>&1) || reply="not sent: $reply"
     else
         reply="not sent: neither curl nor wget is installed; send $json_file to the trainer"
