@@ -267,17 +267,34 @@ ensure_compose() {
     fi
 }
 
+ensure_kittools() {
+    # What the kit's tests use beside the engine: curl (attendees' commands and check.sh --report),
+    # socat (kit-engine.sh reach), unshare and nsenter (util-linux), ip (iproute2).
+    local wanted=() tool
+    for tool in curl:curl socat:socat nsenter:util-linux ip:iproute2; do
+        command -v "${tool%%:*}" >/dev/null || wanted+=("${tool#*:}")
+    done
+    if [ ${#wanted[@]} = 0 ]; then
+        report kittools ok
+    elif ! can_install; then
+        missing kittools "sudo apt-get install ${wanted[*]}"
+    else
+        apt_install "${wanted[@]}" && report kittools "installed ${wanted[*]}" \
+            || missing kittools "apt-get install ${wanted[*]} failed"
+    fi
+}
+
 main() {
     local service
     if [ $# = 0 ]; then
-        set -- python docker compose redis postgres chromium bases
+        set -- python docker compose kittools redis postgres chromium bases
     fi
     if ! can_install; then
         echo "Not root on Debian: this script reports what is missing instead of installing it."
     fi
     for service in "$@"; do
         case $service in
-            python | docker | compose | redis | postgres | chromium | bases) "ensure_$service" ;;
+            python | docker | compose | kittools | redis | postgres | chromium | bases) "ensure_$service" ;;
             *) echo "unknown service: $service" >&2 && exit 2 ;;
         esac
     done
