@@ -52,8 +52,9 @@ start)
     waited=0
     until docker -H "unix://$dir/docker.sock" version >/dev/null 2>&1; do
         waited=$((waited + 1))
-        if [ "$waited" -gt 60 ] || ! engine_pid >/dev/null; then
-            echo "kit-engine: dockerd did not answer within 60 s; its log ends:" >&2
+        # Its pid file comes a moment after the start; once there, a pid that is gone is a dockerd that died.
+        if [ "$waited" -gt 60 ] || { [ -s "$dir/engine.pid" ] && ! engine_pid >/dev/null; }; then
+            echo "kit-engine: dockerd exited or did not answer within 60 s; its log ends:" >&2
             tail -n 20 "$dir/dockerd.log" >&2
             exit 1
         fi

@@ -23,7 +23,10 @@ from django.conf import settings
 from catalog.content.importer import sync_patterns
 from catalog.kits.build import build_kit
 from catalog.kits.plan import plan_for
+from catalog.models import Workshop
+from catalog.workshops.check_rooms import CheckRoom, MachineReport
 from tests.conftest import require
+from tests.test_workshops_readiness_reports import user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.docker]
 
@@ -166,3 +169,31 @@ def test_a_rotted_example_fails_by_its_command_and_check_sh_loads_missing_bases_
         "busybox:1.35",
         "python:3.11-slim-bookworm",
     ]
+
+
+def test_a_report_from_the_kit_engine_reaches_the_trainers_dashboard_on_the_same_machine(
+    kit, kit_engine, live_server, transactional_db, tmp_path
+):
+    engine, _ = kit_engine
+    room = CheckRoom.objects.open_for(Workshop.objects.get(slug="kit-day"), user("ada-trainer"))
+    reached = subprocess.run(
+        ["sh", str(KIT_ENGINE), "reach", str(engine), str(live_server.url.rsplit(":", 1)[1])]
+    )
+    assert reached.returncode == 0
+    link = live_server.url + room.join_url
+    checked = inside(
+        engine,
+        "sh",
+        str(kit / "check.sh"),
+        "--only",
+        "4",
+        "--nickname",
+        "demo",
+        "--report",
+        link,
+        cwd=tmp_path,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "Sent to the trainer: received: 1 passed, 0 failed; the trainer sees it now" in checked.stdout
+    machine = MachineReport.objects.get(room=room)
+    assert machine.nickname == "demo"
