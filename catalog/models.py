@@ -10,7 +10,9 @@ from django.urls import reverse
 from catalog.verifications.models import ImageLayers, Verification  # noqa: F401
 from catalog.verifications.status import ServiceBeat  # noqa: F401  (models of this app)
 from catalog.workshops.check_rooms import CheckRoom, MachineReport  # noqa: F401
+from catalog.workshops.freeze_models import FrozenExample, FrozenFile, WorkshopFreeze  # noqa: F401
 from catalog.workshops.models import Workshop, WorkshopCut, WorkshopItem, WorkshopPart  # noqa: F401
+from catalog.workshops.preflight_models import Preflight, PreflightRun  # noqa: F401
 from catalog.workshops.presentations import Presentation  # noqa: F401
 from worker.images.build_context import context_files
 from worker.scenario import Scenario

@@ -210,6 +210,11 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_TASK_ROUTES = {"catalog.verify": {"queue": "verify"}}
 # Start-up hooks (heartbeats, verifying what never was), and the tasks outside worker/tasks.py.
 CELERY_IMPORTS = ("worker.lifecycle", "worker.kit_tasks")
+# Seconds between two passes of the workshops' re-verification (a day); an example is run cold at most once
+# a calendar day however often it passes (catalog/workshops/reverify.py).
+WORKSHOP_REVERIFY_INTERVAL = int(os.environ.get("WORKSHOP_REVERIFY_INTERVAL", str(24 * 60 * 60)))
+if WORKSHOP_REVERIFY_INTERVAL <= 0:
+    raise ImproperlyConfigured("WORKSHOP_REVERIFY_INTERVAL is a number of seconds, more than 0.")
 CELERY_BEAT_SCHEDULE = {
     "reap-verifications": {
         "task": "catalog.reap",
@@ -224,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-readiness-checks": {
         "task": "catalog.expire_readiness_checks",
         "schedule": float(os.environ.get("READINESS_EXPIRY_INTERVAL", "3600")),
+    },
+    # Workshops still to come: a cold run of each of their examples, at most once a day each.
+    "reverify-workshops": {
+        "task": "catalog.reverify_workshops",
+        "schedule": float(WORKSHOP_REVERIFY_INTERVAL),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -92,6 +92,8 @@ def run_scenario(
         engine = engine_info(client)
         platform = f"{engine['os']}/{engine['arch']}"
         emit(f"engine {engine['version']} (API {engine['api_version']}, {platform}), trust {trust}")
+        if nocache:
+            emit("cold: no build of this run takes a layer the engine cached before it")
         ctx = RunContext(
             client,
             scenario,

@@ -68,6 +68,7 @@ def run_with_progress(
             trust=verification.trust,
             allow_host_access=settings.VERIFY_ALLOW_HOST_ACCESS,
             on_event=progress.add,
+            nocache=verification.cold,
             analyse=settings.VERIFY_ANALYSE_LAYERS,
             base_cache=settings.VAR_DIR / "base-configs",
             commands=CommandsSetup(

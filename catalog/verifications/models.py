@@ -112,6 +112,9 @@ class Verification(models.Model):
     example_hash = models.CharField(max_length=64, help_text="The example content that was queued.")
     environment_hash = models.CharField(max_length=64, blank=True, help_text="Bases, engine, policy.")
     trust = models.CharField(max_length=12, default="curated")
+    # Built with no layer the engine cached before the run (run_scenario's `nocache`): what the trainer's
+    # pre-flight and the daily re-verification of workshops ask for. A warm request may join a cold run.
+    cold = models.BooleanField(default=False, help_text="Built with nothing cached from before the run.")
     # The fence: every claim takes the next number. Not a cap: a fault that is not the
     # example's is retried for as long as it lasts (with back-off), never made final.
     attempt = models.PositiveIntegerField(default=0)
@@ -253,6 +256,29 @@ class Verification(models.Model):
         # The same condition again: only rows still waiting move, so no id is queued twice.
         rows.filter(pk__in=ids).update(state=cls.State.QUEUED)
         return ids
+
+    @classmethod
+    def make_cold(cls, pk: int) -> str:
+        """Make a live warm row cold, so that a cold request never gets a warm result by joining it.
+
+        One live row per example is the rule, so a cold run cannot queue beside a warm one. Not yet
+        claimed, the row keeps its place ("kept"). Claimed, it goes back to the queue ("restarted"):
+        its running attempt is fenced out and stops at its next log flush, as after a lost lease, since
+        what it builds may come from the cache. "" when the row is no longer live and warm.
+        """
+        unclaimed = (cls.State.QUEUED, cls.State.WAITING)
+        # queued_at becomes the cold request's: "a cold run asked today" counts it (workshops/reverify.py).
+        if cls.objects.filter(pk=pk, cold=False, state__in=unclaimed).update(cold=True, queued_at=Now()):
+            return "kept"
+        restarted = cls.objects.filter(pk=pk, cold=False, state__in=cls.CLAIMED_STATES).update(
+            cold=True,
+            queued_at=Now(),
+            state=cls.State.QUEUED,
+            lease_owner="",
+            lease_expires_at=None,
+            detail="Restarted cold: a run without the build cache was asked for while this one ran.",
+        )
+        return "restarted" if restarted else ""
 
     @classmethod
     def requeue_expired(cls) -> list[int]:

@@ -28,6 +28,7 @@ class ExampleEvidence:
     engine: str = ""
     arch: str = ""
     seconds: float | None = None  # the newest passed run's duration: its builds, steps and commands
+    passed_at: datetime | None = None  # when the newest passed run finished, whatever files it verified
     bases: tuple[str, ...] = ()  # the base images its builds read, as that run found them
 
 
@@ -74,6 +75,7 @@ def gather_evidence(pattern_ids: Iterable[int]) -> Evidence:
             engine=report.engine_fact("version") if report else "",
             arch=report.engine_fact("arch") if report else "",
             seconds=passed.duration if passed else None,
+            passed_at=passed.finished_at if passed else None,
             bases=tuple(base.ref for base in bases),
         )
     return Evidence(found, {ref: kept for ref, (_, kept) in layers.items()}, frozenset(stand_ins))

@@ -7,6 +7,8 @@ stale or were never verified, each linked to its pattern page's verification pan
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import dateformat, timezone
+
 from catalog.models import Pattern
 from catalog.verifications.result import ago
 from catalog.workshops.agenda import ItemLine
@@ -21,6 +23,9 @@ TROUBLE = {
     "skipped": "is not run on this site (it needs host access the worker does not allow)",
     MISSING: "is no longer in the catalog",
 }
+# What the page warns of as soon as it happens (the daily re-verification finds it): the example's
+# own doing, not the machinery's.
+WARNED = ("failed", STALE)
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,22 @@ class Trouble:
     pattern: Pattern
     example: str
     verdict: str
+    at: datetime | None = None  # when its newest result finished
+    last_passed: datetime | None = None  # when its newest passed run finished
 
     @property
     def words(self) -> str:
         return TROUBLE[self.verdict]
+
+    @property
+    def warning(self) -> str:
+        """ "signals failed on 7 Dec; last passed 5 Dec", or what changed, with the day it last passed."""
+        last = f"last passed {day(self.last_passed)}" if self.last_passed else "it never passed"
+        if self.verdict == "failed" and self.at:
+            return f"{self.example} failed on {day(self.at)}; {last}"
+        if self.verdict == "failed":
+            return f"{self.example} failed; {last}"
+        return f"{self.example} changed since its last run; {last}"
 
     @property
     def url(self) -> str:
@@ -48,6 +65,10 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return self.total > 0 and not self.trouble
+
+    @property
+    def warnings(self) -> tuple[Trouble, ...]:
+        return tuple(trouble for trouble in self.trouble if trouble.verdict in WARNED)
 
     @property
     def oldest_ago(self) -> str:
@@ -72,7 +93,11 @@ def readiness_of(lines: tuple[ItemLine, ...]) -> Readiness:
             shown[(example.pattern, example.slug)] = (line.item.pattern, example)
     order = list(TROUBLE)
     trouble = sorted(
-        (Trouble(pattern, e.slug, e.verdict) for pattern, e in shown.values() if e.verdict != "passed"),
+        (
+            Trouble(pattern, e.slug, e.verdict, at=e.finished_at, last_passed=e.passed_at)
+            for pattern, e in shown.values()
+            if e.verdict != "passed"
+        ),
         key=lambda t: order.index(t.verdict),
     )
     passed = [e for _, e in shown.values() if e.verdict == "passed"]
@@ -87,3 +112,8 @@ def readiness_of(lines: tuple[ItemLine, ...]) -> Readiness:
 
 def engine_words(example: ExampleEvidence) -> str:
     return f"Docker {example.engine}, {example.arch}" if example.arch else f"Docker {example.engine}"
+
+
+def day(moment: datetime) -> str:
+    """ "7 Dec": the day, in the site's time zone."""
+    return dateformat.format(timezone.localtime(moment), "j M")

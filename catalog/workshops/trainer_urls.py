@@ -10,6 +10,7 @@ from catalog.workshops import (
     handout,
     item_views,
     part_views,
+    preflight_views,
     transfer_views,
 )
 
@@ -33,6 +34,10 @@ urlpatterns = [
     path("my/workshops/<slug:slug>/cuts/<int:pk>/remove/", cut_views.remove_cut, name="remove-cut"),
     path("workshops/<slug:slug>/handout/", handout.workshop_handout, name="handout"),
     path("workshops/<slug:slug>.yaml", transfer_views.export_workshop, name="export"),
+    # The trainer's pre-flight on the catalog's engine, and the freeze for the event (preflight_views.py).
+    path("workshops/<slug:slug>/check-now/", preflight_views.check_now, name="preflight"),
+    path("workshops/<slug:slug>/freeze/", preflight_views.freeze, name="freeze"),
+    path("workshops/<slug:slug>/unfreeze/", preflight_views.unfreeze, name="unfreeze"),
     # Readiness checks of attendees' machines (the join link itself is in workshops/urls.py).
     path("workshops/<slug:slug>/readiness-check/", check_views.open_check, name="check-open"),
     path("my/readiness-checks/<int:pk>/", check_views.dashboard, name="check-dashboard"),

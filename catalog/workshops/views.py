@@ -12,8 +12,11 @@ from catalog.kits.plan import plan_kit
 from catalog.serving.page_cache import page_cached
 from catalog.workshops.agenda import build_agenda
 from catalog.workshops.evidence import gather_evidence
+from catalog.workshops.freeze import freeze_state
 from catalog.workshops.models import Workshop
 from catalog.workshops.owned import visible_workshop
+from catalog.workshops.preflight_models import Preflight
+from catalog.workshops.preflight_report import latest_report
 from catalog.workshops.readiness import readiness_of
 
 
@@ -41,6 +44,9 @@ def workshop_detail(request, slug):
         "cut": cut,
         "agenda": agenda,
         "readiness": readiness_of(agenda.items),
+        # The trainer's pre-flight of what is shown, and the freeze (templates/workshops/event_day.html).
+        "preflight": latest_report(Preflight.objects.latest_of(workshop, cut)),
+        "frozen": freeze_state(workshop),
         "kit": kit,
         # A small file beside the kit, not the database: the worker writes it (catalog/kits/status.py).
         "kit_offer": kit_offer(kits_folder(), kit.name, plan_fingerprint(kit)),

@@ -50,7 +50,10 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
             deadline=ctx.step_deadline(BUILD_SECONDS),
             target=spec.target,
             build_args=spec.build_args,
-            nocache=ctx.nocache,
+            # Cold: the run's first build takes nothing from the engine's cache; later builds may reuse
+            # the run's own layers, which is what the examples about the cache show (a rebuild, a second
+            # image on the same lower layers). Built FROM the run's base copies, nothing else can match.
+            nocache=ctx.nocache and not ctx.build_results,
             aliases={tag: ref for ref, tag in copies.items()},
             on_line=lambda line: ctx.emit(f"  {name}| {line}"),
         )
