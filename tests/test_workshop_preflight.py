@@ -234,7 +234,11 @@ def test_the_report_names_what_differs_from_the_last_good_run(client, site, trai
 def test_the_command_queues_a_preflight_and_says_so(site):
     out = io.StringIO()
     call_command("check_workshop", "morning", "--cut", "short", stdout=out)
-    assert out.getvalue() == "pre-flight 1 of morning (short): 2 examples, 2 queued cold, 0 joined\n"
+    preflight = Preflight.objects.get()
+    assert (
+        out.getvalue()
+        == f"pre-flight {preflight.pk} of morning (short): 2 examples, 2 queued cold, 0 joined\n"
+    )
     with pytest.raises(CommandError, match="no workshop 'nope'"):
         call_command("check_workshop", "nope")
     with pytest.raises(CommandError, match=r"workshop 'morning' has no cut 'long' \(its cuts: short\)"):
@@ -274,7 +278,7 @@ def test_the_command_waits_for_a_real_worker_and_fails_on_a_failed_item(tmp_path
     assert done.returncode == 1, done.stdout + done.stderr + worker.log()[-3000:]
     out = done.stdout
     # The sync queued warm runs of the new examples: one still live was made cold and joined, or none.
-    assert re.match(r"pre-flight 1 of day: 2 examples, [12] queued cold, [01] joined\n", out)
+    assert re.match(r"pre-flight \d+ of day: 2 examples, [12] queued cold, [01] joined\n", out)
     assert "2 of 2 done" in out
     assert "PASSED   It passes" in out and "FAILED   It fails" in out
     assert "fails/hello failed in" in out
