@@ -209,7 +209,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_TASK_ROUTES = {"catalog.verify": {"queue": "verify"}}
 # Start-up hooks (heartbeats, verifying what never was), and the tasks outside worker/tasks.py.
-CELERY_IMPORTS = ("worker.lifecycle", "worker.kit_tasks")
+CELERY_IMPORTS = ("worker.lifecycle", "worker.kit_tasks", "worker.workshop_tasks")
 # Seconds between two passes of the workshops' re-verification (a day); an example is run cold at most once
 # a calendar day however often it passes (catalog/workshops/reverify.py).
 WORKSHOP_REVERIFY_INTERVAL = int(os.environ.get("WORKSHOP_REVERIFY_INTERVAL", str(24 * 60 * 60)))

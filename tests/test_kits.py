@@ -103,3 +103,27 @@ def test_the_workshop_page_shows_the_kits_figures_before_anyone_builds_it(client
     assert plan.unpacked == 5 * MB and plan.archive_estimate == 2 * MB + plan.files_size
     assert f"About <strong>{plan.archive_text}</strong> to copy, and {plan.disk_text} of free disk" in html
     assert "manage.py workshop_kit morning --cut short" in html
+
+
+def test_a_frozen_workshops_kit_holds_the_files_as_frozen_while_the_catalog_moves_on(site):
+    from catalog.content.importer import sync_patterns
+    from catalog.models import Workshop
+    from catalog.workshops.freeze import freeze_now
+
+    tree, folder = site
+    freeze_now(Workshop.objects.get(slug="morning"))
+    script = tree / "pattern-0" / "examples" / "hello" / "hello.sh"
+    frozen_text = script.read_bytes()
+    script.write_text("#!/bin/sh\necho hello, changed after the freeze\n")
+    (tree / "pattern-0" / "examples" / "hello" / "notes.txt").write_text("added after the freeze\n")
+    assert sync_patterns(tree, folder).ok
+
+    first = plan_for("morning").examples[0]
+    files = {path: (content, executable) for path, content, executable in first.files}
+    assert files["hello.sh"] == (frozen_text, True) and "notes.txt" not in files
+    assert first.commands  # from the frozen example.yaml
+    Workshop.objects.get(slug="morning").freeze.delete()
+    assert (
+        b"changed after the freeze"
+        in dict((p, c) for p, c, _ in plan_for("morning").examples[0].files)["hello.sh"]
+    )

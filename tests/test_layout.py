@@ -17,6 +17,7 @@ WORKER_GLUE = {
     "worker.lifecycle",  # worker start-up signals: heartbeat rows, waking and queueing verifications
     "worker.tasks",  # the Celery tasks: a row's id in, the engine called, the result recorded
     "worker.kit_tasks",  # the kit's build task: a workshop's kit built on the engine, its status file kept
+    "worker.workshop_tasks",  # the daily re-verification of the workshops still to come
     "worker.verification_run",  # one claimed attempt: the row read, the scenario run, the result stored
     "worker.progress",  # the attempt's live log and lease, written to its row while the scenario runs
     "worker.sweep",  # the reaper's sweep: which attempts are live, and its heartbeat row

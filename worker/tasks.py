@@ -4,7 +4,6 @@ A message only wakes a worker up: the claim decides whether there is work. What 
 then does lives in a plain module: worker/verification_run.py, worker/sweep.py.
 """
 
-import dataclasses
 import os
 import socket
 
@@ -77,16 +76,3 @@ def expire_readiness_checks() -> dict:
     """Readiness checks past READINESS_KEEP_DAYS go, with their attendees' reports."""
     close_old_connections()
     return CheckRoom.objects.delete_due(timezone.now())._asdict()
-
-
-@shared_task(name="catalog.reverify_workshops")
-def reverify_upcoming_workshops() -> dict:
-    """The daily cold re-verification of the workshops still to come (catalog/workshops/reverify.py)."""
-    close_old_connections()
-    # Imported here: it queues through catalog/verifications/queueing.py, which imports this module.
-    from catalog.workshops.reverify import reverify_workshops
-
-    counts = reverify_workshops()
-    if counts.queued or counts.joined:
-        page_cache.bump_generation()  # pattern and workshop pages say "queued"
-    return dataclasses.asdict(counts)

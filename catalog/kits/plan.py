@@ -12,15 +12,17 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from catalog.content.sources import SCENARIO_FILE
+from catalog.content.sources import SCENARIO_FILE, load_yaml
 from catalog.models import Example, ExampleFile
 from catalog.workshops.agenda import Agenda, build_agenda
 from catalog.workshops.evidence import Evidence, gather_evidence
+from catalog.workshops.freeze import frozen_files
 from catalog.workshops.models import Workshop, WorkshopCut
 from worker.contract.quantities import format_size
 from worker.contract.report import distinct_layers
 from worker.engine.environment import base_refs
-from worker.scenario.model import Command
+from worker.scenario.model import Command, Scenario
+from worker.scenario.parser import parse_scenario
 
 
 def disk_after_loading(images_tar: int, files: int) -> int:
@@ -80,29 +82,34 @@ class KitPlan:
 
 
 def plan_kit(workshop: Workshop, agenda: Agenda, evidence: Evidence) -> KitPlan:
-    """The kit of the agenda's items (the whole workshop or its cut), in agenda order."""
+    """The kit of the agenda's items (the whole workshop or its cut), in agenda order.
+
+    A frozen workshop's kit holds its examples as they were frozen (catalog/workshops/freeze.py);
+    an example the freeze does not hold (an item added since) comes from the catalog.
+    """
     lines = agenda.items
     rows = examples_with_files({line.item.pattern_id for line in lines})
+    frozen = frozen_files(workshop) or {}
     examples, bases = [], {}
     for line in lines:
         for slug in line.item.examples:
-            example = rows.get((line.item.pattern_id, slug))
-            if example is None:
+            source = frozen.get((line.item.pattern.slug, slug))
+            if source is None and (example := rows.get((line.item.pattern_id, slug))) is not None:
+                source = tuple(
+                    (file.path, file.content.encode(), file.executable) for file in example.files.all()
+                )
+            if source is None:
                 continue
-            scenario = example.parsed_scenario
+            scenario = scenario_of(source)
             if scenario:  # what its Dockerfiles build FROM, verified or not
-                bases.update(dict.fromkeys(base_refs(scenario, example.context_files())))
+                bases.update(dict.fromkeys(base_refs(scenario, {p: (c, x) for p, c, x in source})))
             examples.append(
                 KitExample(
                     number=len(examples) + 1,
                     pattern=line.item.pattern.slug,
                     slug=slug,
                     title=line.item.pattern.name,
-                    files=tuple(
-                        (file.path, file.content.encode(), file.executable)
-                        for file in example.files.all()
-                        if file.path != SCENARIO_FILE
-                    ),
+                    files=tuple(file for file in source if file[0] != SCENARIO_FILE),
                     commands=scenario.commands if scenario else (),
                 )
             )
@@ -116,6 +123,17 @@ def plan_kit(workshop: Workshop, agenda: Agenda, evidence: Evidence) -> KitPlan:
         packed=sum(layer.size for layer in layers),
         unpacked=sum(layer.unpacked for layer in layers),
     )
+
+
+def scenario_of(files: tuple[tuple[str, bytes, bool], ...]) -> Scenario | None:
+    """The scenario an example's own example.yaml describes (the catalog checked it when it was synced)."""
+    texts = {path: content.decode(errors="replace") for path, content, _ in files}
+    text = texts.pop(SCENARIO_FILE, None)
+    raw, error = load_yaml(text, SCENARIO_FILE) if text is not None else (None, True)
+    if error:
+        return None
+    scenario, _ = parse_scenario(raw, texts)
+    return scenario
 
 
 def examples_with_files(pattern_ids: set[int]) -> dict[tuple[int, str], Example]:
