@@ -59,13 +59,18 @@ def kit_engine(tmp_path, docker_client):
     ready = os.geteuid() == 0 and all(shutil.which(tool) for tool in ("dockerd", "unshare", "nsenter", "ip"))
     require("a second Docker engine", ready, "run as root with docker.io, util-linux and iproute2 installed")
     folder = tmp_path / "engine"
-    started = subprocess.run(["sh", str(KIT_ENGINE), "start", str(folder)], capture_output=True, text=True)
-    assert started.returncode == 0, started.stderr
-    client = docker.DockerClient(base_url=started.stdout.strip())
     try:
-        yield folder, client
+        started = subprocess.run(
+            ["sh", str(KIT_ENGINE), "start", str(folder)], capture_output=True, text=True
+        )
+        assert started.returncode == 0, started.stderr
+        client = docker.DockerClient(base_url=started.stdout.strip())
+        try:
+            yield folder, client
+        finally:
+            client.close()
     finally:
-        client.close()
+        # Also after a start that failed half-way: a dockerd that came up late is stopped too.
         stopped = subprocess.run(["sh", str(KIT_ENGINE), "stop", str(folder)], capture_output=True, text=True)
         assert stopped.returncode == 0, stopped.stderr
 
