@@ -34,6 +34,7 @@ DROPPED = frozenset(
     {
         ("div", "setup-notice"),  # about the worker of the machine that built the kit
         ("figure", "handout-qr"),  # a QR code of the building machine's address
+        ("span", "handout-qr-note"),  # the handout's words about those codes
         ("p", "site-footer__links"),  # the site's other pages, none of them exported
     }
 )
