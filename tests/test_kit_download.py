@@ -21,10 +21,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
-from catalog import celery_app
 from catalog.content.importer import sync_patterns
 from catalog.kits.builds import claim, kit_offer, request_build, say_progress
 from catalog.kits.status import BUILD_LOST_AFTER, read_status, utc_now, write_status
+from tests.verification_pages import drain_queue
 from tests.worker_process import WorkerProcess
 from tests.workshop_files import BUSYBOX, synced_site
 from worker.kit_tasks import build_workshop_kit
@@ -66,16 +66,8 @@ def press_build(browser: Client, page: str = KIT_PAGE):
 
 
 def drain_default_queue() -> list[tuple[str, list]]:
-    """Take every message off Celery's default queue, where kit builds go: (task name, args) each."""
-    found = []
-    with celery_app.connection_for_write() as conn:
-        queue = conn.SimpleQueue("celery")
-        while queue.qsize():
-            message = queue.get(timeout=1)
-            found.append((message.headers.get("task"), message.payload[0]))
-            message.ack()
-        queue.close()
-    return found
+    """Every message on Celery's default queue, where kit builds go."""
+    return drain_queue("celery")
 
 
 def build_as_asked(browser: Client) -> str:

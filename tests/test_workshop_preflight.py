@@ -22,7 +22,8 @@ from catalog.content.importer import sync_patterns
 from catalog.models import Example, Verification, Workshop
 from catalog.verifications.queueing import request_verification
 from catalog.workshops.freeze import freeze_now
-from catalog.workshops.preflight import find_workshop, start_preflight
+from catalog.workshops.lookup import find_workshop
+from catalog.workshops.preflight import start_preflight
 from catalog.workshops.preflight_models import Preflight
 from catalog.workshops.preflight_report import latest_report
 from tests import factories

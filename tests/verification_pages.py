@@ -9,9 +9,14 @@ from catalog.models import Example
 
 def drain_verify_queue() -> list[tuple[str, list]]:
     """Take every message off the `verify` queue: (task name, args) each."""
+    return drain_queue("verify")
+
+
+def drain_queue(name: str) -> list[tuple[str, list]]:
+    """Take every message off a Celery queue: (task name, args) each."""
     found = []
     with celery_app.connection_for_write() as conn:
-        queue = conn.SimpleQueue("verify")
+        queue = conn.SimpleQueue(name)
         while queue.qsize():
             message = queue.get(timeout=1)
             found.append((message.headers.get("task"), message.payload[0]))

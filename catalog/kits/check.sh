@@ -374,11 +374,15 @@ PRINTS
     left=$(remove_made)
     [ -z "$left" ] || detail="$detail; could not remove:$left"
     rm -rf "$work/copies"
-    seconds=$(($(date +%s) - item_began))
+    record_item "$status" $(($(date +%s) - item_began)) "$detail"
+}
+
+# record_item STATUS SECONDS DETAIL: one line per example (of the item.conf read last), shown and kept.
+record_item() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ITEM_NUMBER" "$ITEM_FOLDER" "$ITEM_PATTERN" "$ITEM_EXAMPLE" \
-        "$status" "$seconds" "$detail" >>"$items_file"
-    printf '  %02d %-44s %-7s %4s s  %s\n' "$ITEM_NUMBER" "$ITEM_PATTERN/$ITEM_EXAMPLE" "$status" "$seconds" \
-        "$([ "$status" = passed ] || echo "$detail")"
+        "$1" "$2" "$3" >>"$items_file"
+    printf '  %02d %-44s %-7s %4s s  %s\n' "$ITEM_NUMBER" "$ITEM_PATTERN/$ITEM_EXAMPLE" "$1" "$2" \
+        "$([ "$1" = passed ] || echo "$3")"
 }
 
 echo "Examples:"
@@ -394,9 +398,7 @@ for checks in "$here"/checks/[0-9]*/; do
         run_item "$checks"
     else
         . "$checks/item.conf"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ITEM_NUMBER" "$ITEM_FOLDER" "$ITEM_PATTERN" "$ITEM_EXAMPLE" \
-            "not run" 0 "the machine checks failed" >>"$items_file"
-        printf '  %02d %-44s not run\n' "$ITEM_NUMBER" "$ITEM_PATTERN/$ITEM_EXAMPLE"
+        record_item "not run" 0 "the machine checks failed"
     fi
 done
 

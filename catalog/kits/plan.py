@@ -17,6 +17,7 @@ from catalog.models import Example, ExampleFile
 from catalog.workshops.agenda import Agenda, build_agenda
 from catalog.workshops.evidence import Evidence, gather_evidence
 from catalog.workshops.freeze import frozen_files
+from catalog.workshops.lookup import NoSuchWorkshop, find_workshop
 from catalog.workshops.models import Workshop, WorkshopCut
 from worker.contract.quantities import format_size
 from worker.contract.report import distinct_layers
@@ -143,19 +144,13 @@ def examples_with_files(pattern_ids: set[int]) -> dict[tuple[int, str], Example]
     return {(example.pattern_id, example.slug): example for example in examples}
 
 
-class NoSuchKit(LookupError):
-    """The workshop or its cut does not exist; the message says which."""
+# A kit is asked for by its workshop's slug and cut name: the same lookup, the same messages.
+NoSuchKit = NoSuchWorkshop
 
 
 def plan_for(slug: str, cut_name: str = "") -> KitPlan:
     """The kit plan of a workshop (curated or a trainer's) or of one of its cuts, by name."""
-    workshop = Workshop.objects.with_agenda().filter(slug=slug).first()
-    if workshop is None:
-        raise NoSuchKit(f"no workshop '{slug}'")
-    cut = next((cut for cut in workshop.cuts.all() if cut.name == cut_name), None)
-    if cut_name and cut is None:
-        names = ", ".join(cut.name for cut in workshop.cuts.all()) or "none"
-        raise NoSuchKit(f"workshop '{slug}' has no cut '{cut_name}' (its cuts: {names})")
+    workshop, cut = find_workshop(slug, cut_name)
     items = [item for part in workshop.parts.all() for item in part.items.all()]
     evidence = gather_evidence({item.pattern_id for item in items})
     return plan_kit(workshop, build_agenda(workshop, evidence, cut), evidence)

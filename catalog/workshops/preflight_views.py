@@ -12,7 +12,7 @@ kit is built from, so a curated workshop is frozen by staff only, a trainer's ow
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -68,31 +68,28 @@ def may_freeze(user, workshop: Workshop) -> bool:
 @require_http_methods(["GET", "POST"])
 def freeze(request, slug):
     """GET: what freezing keeps, to confirm. POST: freeze (again) every item's examples as they are now."""
-    workshop, _ = workshop_and_cut(request, slug)
-    if not may_freeze(request.user, workshop):
-        raise PermissionDenied(
-            "a curated workshop is frozen by the catalog's staff, a trainer's by its owner"
-        )
-    if request.method == "GET":
-        frozen = WorkshopFreeze.objects.filter(workshop=workshop).first()
-        return render(request, CONFIRM, {"workshop": workshop, "action": "freeze", "frozen": frozen})
-    freeze_now(workshop, request.user)
-    transaction.on_commit(page_cache.bump_generation)  # the cached page says "Frozen on" from now on
-    return redirect(page_url(workshop, None, "freeze"))
+    return _change_freeze(request, slug, "freeze", lambda workshop: freeze_now(workshop, request.user))
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def unfreeze(request, slug):
+    return _change_freeze(
+        request, slug, "unfreeze", lambda workshop: WorkshopFreeze.objects.filter(workshop=workshop).delete()
+    )
+
+
+def _change_freeze(request, slug: str, action: str, change) -> HttpResponse:
+    """Who may, the page that confirms without JavaScript, then the change; the cached page says it."""
     workshop, _ = workshop_and_cut(request, slug)
     if not may_freeze(request.user, workshop):
         raise PermissionDenied(
-            "a curated workshop is unfrozen by the catalog's staff, a trainer's by its owner"
+            f"a curated workshop is {action}d by the catalog's staff, a trainer's by its owner"
         )
     if request.method == "GET":
         frozen = WorkshopFreeze.objects.filter(workshop=workshop).first()
-        return render(request, CONFIRM, {"workshop": workshop, "action": "unfreeze", "frozen": frozen})
-    WorkshopFreeze.objects.filter(workshop=workshop).delete()
-    transaction.on_commit(page_cache.bump_generation)
+        return render(request, CONFIRM, {"workshop": workshop, "action": action, "frozen": frozen})
+    change(workshop)
+    transaction.on_commit(page_cache.bump_generation)  # the cached page says "Frozen on", or no more
     return redirect(page_url(workshop, None, "freeze"))

@@ -7,7 +7,8 @@ and exits 1 when an item did not pass (2 when the runs did not finish in time).
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.workshops.preflight import NoSuchWorkshop, find_workshop, start_preflight
+from catalog.workshops.lookup import NoSuchWorkshop, find_workshop
+from catalog.workshops.preflight import start_preflight
 from catalog.workshops.preflight_report import latest_report, wait_for_report
 
 
