@@ -12,7 +12,8 @@ from catalog.models import Workshop
 from catalog.workshops.freeze import frozen_files
 from catalog.workshops.freeze_models import WorkshopFreeze
 from tests import factories
-from tests.workshop_files import add_example, synced_site
+from tests.workshop_files import add_example, synced_site, write_workshop
+from tests.workshop_files import workshop as workshop_data
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_the_page_says_what_changed_in_the_catalog_since(client, site, staff):
     (tree / "pattern-1" / "examples" / "hello" / "notes.txt").write_text("for the room\n")
     assert sync_patterns(tree, folder).ok
     html = client.get(URL).content.decode()
-    assert "Changed in the catalog since the freeze:" in html
+    assert "Changed since the freeze:" in html
     assert "<code>pattern-0/hello</code>: changed hello.sh" in html
     assert "<code>pattern-1/hello</code>: added notes.txt" in html
     assert "pattern-2/hello</code>:" not in html
@@ -113,3 +114,41 @@ def test_who_may_freeze(client, site):
     client.force_login(get_user_model().objects.create_user("bob", password=PASSWORD))
     assert client.post("/workshops/adas/unfreeze/").status_code == 404  # not even shown to others
     assert WorkshopFreeze.objects.filter(workshop=own).exists()
+
+
+def test_the_slides_and_handout_show_the_examples_as_frozen(client, site, staff):
+    tree, folder = site
+    client.post(FREEZE)
+    folder_0 = tree / "pattern-0" / "examples" / "hello"
+    # One token each, so that the highlighting does not split them.
+    (folder_0 / "Dockerfile").write_text(factories.DOCKERFILE + "LABEL moved=LABEL_AFTER_THE_FREEZE\n")
+    (folder_0 / "hello.sh").write_text("#!/bin/sh\necho SCRIPT_AFTER_THE_FREEZE\n")
+    assert sync_patterns(tree, folder).ok
+    slides = client.get("/workshops/morning/slides/").content.decode()
+    handout = client.get("/workshops/morning/handout/").content.decode()
+    for html in (slides, handout):
+        assert "as they were frozen for this event" in html
+        assert "LABEL_AFTER_THE_FREEZE" not in html and "SCRIPT_AFTER_THE_FREEZE" not in html
+    assert "</span>from<span" in handout  # the frozen script: echo hello from the example, highlighted
+    assert "/hello.sh" in slides  # the frozen Dockerfile's lines
+    # Unfrozen, the same pages show the catalog as it is.
+    client.post(UNFREEZE)
+    slides = client.get("/workshops/morning/slides/").content.decode()
+    handout = client.get("/workshops/morning/handout/").content.decode()
+    assert "LABEL_AFTER_THE_FREEZE" in slides and "SCRIPT_AFTER_THE_FREEZE" in handout
+    assert "frozen for this event" not in slides + handout
+
+
+def test_an_item_added_since_the_freeze_is_said(client, site, staff):
+    tree, folder = site
+    first = workshop_data()
+    first["parts"][1]["items"] = [{"pattern": "pattern-1", "minutes": 10, "depth": "core"}]
+    first["parts"][0]["items"] = first["parts"][0]["items"][:1]
+    write_workshop(folder, data=first)
+    assert sync_patterns(tree, folder).ok
+    client.post(FREEZE)
+    write_workshop(folder, data=workshop_data())  # pattern-2 comes back: an item the freeze lacks
+    assert sync_patterns(tree, folder).ok
+    html = client.get(URL).content.decode()
+    assert "<code>pattern-2/hello</code>: added to the workshop since the freeze, so not frozen" in html
+    assert "pattern-0/hello</code>:" not in html

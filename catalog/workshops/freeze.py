@@ -60,6 +60,7 @@ class ExampleMoved:
     pattern: str
     example: str
     removed: bool = False  # no longer in the catalog
+    since: bool = False  # an item added to the workshop after the freeze shows it: the freeze lacks it
     added: tuple[str, ...] = ()  # paths
     deleted: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
@@ -68,6 +69,8 @@ class ExampleMoved:
     def words(self) -> str:
         if self.removed:
             return "removed from the catalog"
+        if self.since:
+            return "added to the workshop since the freeze, so not frozen: shown as the catalog has it now"
         said = [
             f"{label} {', '.join(paths)}"
             for label, paths in (("changed", self.changed), ("added", self.added), ("removed", self.deleted))
@@ -89,6 +92,8 @@ def freeze_state(workshop: Workshop) -> FreezeState | None:
     """When the workshop was frozen and which of its frozen examples moved since; None when not frozen.
 
     Five queries at most: the freeze, its examples, the catalog's, and the files of the moved ones.
+    `workshop` comes with its agenda (Workshop.objects.with_agenda()): an example an item shows that
+    the freeze does not hold (the item was added since) is said too.
     """
     freeze = WorkshopFreeze.objects.filter(workshop=workshop).first()
     if freeze is None:
@@ -104,7 +109,15 @@ def freeze_state(workshop: Workshop) -> FreezeState | None:
         for row in frozen
         if current.get((row.pattern_slug, row.example_slug), (None, ""))[1] != row.content_hash
     ]
-    return FreezeState(freeze.frozen_at, len(frozen), tuple(_what_moved(moved, current)))
+    held = {(row.pattern_slug, row.example_slug) for row in frozen}
+    since = [
+        ExampleMoved(*key, since=True)
+        for key in dict.fromkeys(
+            (item.pattern.slug, slug) for item in items_of(workshop, None) for slug in item.examples
+        )
+        if key not in held
+    ]
+    return FreezeState(freeze.frozen_at, len(frozen), (*_what_moved(moved, current), *since))
 
 
 def _what_moved(

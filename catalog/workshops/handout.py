@@ -22,6 +22,7 @@ from catalog.serving.page_cache import page_cached
 from catalog.verifications.command_rows import CommandRow, command_rows
 from catalog.verifications.latest import with_verification_ids
 from catalog.verifications.result import NO_RESULT, check_rows, headline
+from catalog.workshops.frozen_versions import NOT_FROZEN, FrozenExamples, frozen_examples
 from catalog.workshops.models import Workshop, WorkshopItem, WorkshopPart
 from catalog.workshops.owned import visible_workshop
 from worker.contract.quantities import format_size
@@ -76,8 +77,15 @@ def workshop_handout(request, slug):
         if not cut or cut.keeps(item)
     ]
     examples = examples_of({item.pattern_id for _, item in kept})
+    by_slug = {
+        (item.pattern.slug, slug): key
+        for _, item in kept
+        for slug in item.examples
+        if (key := (item.pattern_id, slug)) in examples
+    }
+    frozen = frozen_examples(workshop, {named: examples[key] for named, key in by_slug.items()})
     sheets = [
-        item_sheet(part, item, request.build_absolute_uri(item.pattern.get_absolute_url()), examples)
+        item_sheet(part, item, request.build_absolute_uri(item.pattern.get_absolute_url()), examples, frozen)
         for part, item in kept
     ]
     context = {
@@ -86,6 +94,7 @@ def workshop_handout(request, slug):
         "paper": paper,
         "paper_name": PAPERS[paper],
         "papers": PAPERS,
+        "frozen_at": frozen.frozen_at,
     }
     context["sheets"] = sheets
     return render(request, "workshops/handout.html", context)
@@ -105,20 +114,29 @@ def examples_of(pattern_ids: set[int]) -> dict[tuple[int, str], Example]:
     return {(example.pattern_id, example.slug): example for example in examples}
 
 
-def item_sheet(part: WorkshopPart, item: WorkshopItem, url: str, examples: dict) -> ItemSheet:
-    found = [
-        examples[(item.pattern_id, slug)] for slug in item.examples if (item.pattern_id, slug) in examples
-    ]
-    return ItemSheet(part, item, url, qr_svg(url, item.pattern.name), tuple(example_sheet(e) for e in found))
+def item_sheet(
+    part: WorkshopPart, item: WorkshopItem, url: str, examples: dict, frozen: FrozenExamples = NOT_FROZEN
+) -> ItemSheet:
+    """The item's sheet; a frozen workshop's examples that moved since the freeze are shown as frozen."""
+    sheets = []
+    for slug in item.examples:
+        if (example := examples.get((item.pattern_id, slug))) is None:
+            continue
+        version = frozen.versions.get((item.pattern.slug, slug))
+        if version is None:
+            sheets.append(example_sheet(example, example.files.all(), example.last_result))
+        else:
+            sheets.append(example_sheet(version.example, version.files, version.verification))
+    return ItemSheet(part, item, url, qr_svg(url, item.pattern.name), tuple(sheets))
 
 
-def example_sheet(example: Example) -> ExampleSheet:
-    result = example.last_result
+def example_sheet(example: Example, files, result: Verification | None) -> ExampleSheet:
+    """An example made of these files (its own, or as frozen) and its newest finished verification."""
     report = result.report if result is not None else None
     return ExampleSheet(
         example=example,
         # What attendees build from; the scenario that verifies it stays on the pattern's page.
-        files=tuple(file for file in example.files.all() if file.path != SCENARIO_FILE),
+        files=tuple(file for file in files if file.path != SCENARIO_FILE),
         commands=command_rows(example.parsed_scenario, report.commands if report else ()),
         numbers=numbers_of(result, example) if result is not None else None,
     )

@@ -8,6 +8,7 @@ Pure functions over what catalog/workshops/deck.py loads: no query here.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from catalog.models import Example
 from catalog.verifications.command_rows import CommandRow
@@ -72,6 +73,7 @@ class Deck:
     agenda: Agenda
     slides: tuple[Slide, ...]
     lost_cut: str = ""  # the cut a live presentation was started with, since removed: all is shown
+    frozen_at: datetime | None = None  # the workshop's examples are shown as they were frozen then
 
     @property
     def cut(self):
