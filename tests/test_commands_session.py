@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tarfile
 import threading
 import time
 
@@ -26,7 +27,9 @@ def typed(*lines, **expect) -> tuple[Command, ...]:
     return tuple(Command(title=f"line {i + 1}", run=line, **expect) for i, line in enumerate(lines))
 
 
-def run(client, labels, commands, *, files=FILES, folder="page-example", budget=120.0, host_access=()):
+def run(
+    client, labels, commands, *, files=FILES, folder="page-example", budget=120.0, host_access=(), cold=False
+):
     return run_commands(
         client,
         commands,
@@ -36,6 +39,7 @@ def run(client, labels, commands, *, files=FILES, folder="page-example", budget=
         tools=find_tools(),
         deadline=time.monotonic() + budget,
         host_access=host_access,
+        cold=cold,
     )
 
 
@@ -193,3 +197,27 @@ def test_what_a_dead_run_of_this_catalog_left_under_a_name_is_cleared(docker_cli
     )
     assert outcome.reason == "", outcome.detail
     assert ours(docker_client, labels) == []
+
+
+def test_a_cold_run_builds_each_dockerfile_without_the_engines_cache_once(docker_client, labels):
+    # Someone built the same Dockerfile on this engine before: its layers are in the cache.
+    context = io.BytesIO()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(DOCKERFILE)
+        tar.addfile(info, io.BytesIO(DOCKERFILE))
+    context.seek(0)
+    docker_client.images.build(
+        fileobj=context, custom_context=True, tag="someone-else:cached", labels=labels, rm=True
+    )
+    twice = typed("docker build -t page-web .", "docker build -t page-web .", "docker build -t page-web:v2 .")
+    warm = run(docker_client, labels, twice[:1])
+    assert warm.reason == "", warm.detail
+    assert "Using cache" in warm.results[0].output  # what a cold run must not do
+    cold = run(docker_client, labels, twice, cold=True)
+    assert cold.reason == "", cold.detail
+    first, again, retagged = (result.output for result in cold.results)
+    assert "Using cache" not in first
+    # The same build again (as the cache examples show) takes the run's own layers.
+    assert "Using cache" in again and "Using cache" in retagged
+    assert cold.clean_up == ""

@@ -235,6 +235,7 @@ def run_page_commands(ctx: RunContext, setup: CommandsSetup, tally: _Tally) -> t
             host_access=ctx.scenario.host_access,
             emit=ctx.emit,
             lock_root=setup.lock_root,
+            cold=ctx.nocache,
         )
     except (CommandsUnavailable, ToolsMissing) as error:
         tally.stop("INFRA", f"the page's commands could not run: {error}")

@@ -64,8 +64,11 @@ class RequestRules:
         own_socket: str,
         folder: Path,
         host_access: Collection[str] = (),
+        cold: bool = False,
     ):
         self.api = api
+        self.cold = cold
+        self.builds_seen: set[tuple] = set()
         self.labels = dict(run_labels)
         self.run = self.labels[label_keys.RUN]
         self.locks = locks
@@ -135,8 +138,23 @@ class RequestRules:
         for tag in query.get("t", []):
             self._take_tag(normal_tag(tag))
         query["pull"] = ["0"]
+        if self.cold and self._first_of_its_kind(query):
+            query["nocache"] = ["1"]
         query["labels"] = [_json({**_loads(query.get("labels", ["{}"])[-1]), **self.image_labels})]
         request.with_query(query)
+
+    def _first_of_its_kind(self, query: dict) -> bool:
+        """A cold run's build of a Dockerfile (and target, arguments, context) it has not built yet.
+
+        That build takes nothing from the engine's cache, whoever built the same before. A build
+        of the same again (the cache example's rebuild, or after editing one file) may use the
+        cache: its first build made every layer anew, so the only matches are this run's own.
+        """
+        kind = tuple(tuple(query.get(key, ())) for key in ("dockerfile", "target", "buildargs", "remote"))
+        if kind in self.builds_seen:
+            return False
+        self.builds_seen.add(kind)
+        return True
 
     def _change_image(self, request: Request, name: str, action: str) -> None:
         if action == "/tag":

@@ -73,8 +73,12 @@ def run_commands(
     host_access: Sequence[str] = (),
     emit: Callable[[str], None] = lambda line: None,
     lock_root: Path = DEFAULT_ROOT,
+    cold: bool = False,
 ) -> CommandsOutcome:
-    """Run `commands` in order in a copy of `files`; judge each; remove all they made before returning."""
+    """Run `commands` in order in a copy of `files`; judge each; remove all they made before returning.
+
+    `cold`: each new kind of build takes nothing from the engine's cache (RequestRules says which).
+    """
     api = client.api
     upstream = engine_socket(api)
     labels = {**run_labels, label_keys.RUN: f"commands-{uuid.uuid4().hex[:12]}"}
@@ -92,6 +96,7 @@ def run_commands(
             own_socket=str(relay_socket),
             folder=folder,
             host_access=host_access,
+            cold=cold,
         )
         try:
             with EngineRelay(upstream, relay_socket, rules) as relay:
