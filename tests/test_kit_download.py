@@ -286,3 +286,27 @@ def test_the_command_and_the_worker_say_the_same_about_a_failure(site, monkeypat
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     with pytest.raises(CommandError, match=r"^the kit's images come from the engine, unreachable"):
         call_command("workshop_kit", "morning", "--cut", "short", verbosity=0)
+
+
+@pytest.mark.docker
+def test_a_kit_the_command_built_is_offered_on_the_page(client, site, kits, busybox, memory_broker):
+    browser = trainer_browser()
+    assert press_build(browser).status_code == 302  # asked for on the page, never run by a worker
+    queued = read_status(kits, NAME)
+    out = io.StringIO()
+    call_command("workshop_kit", "morning", "--cut", "short", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().strip() == str(kits / "morning--short.tar.gz")
+    status = read_status(kits, NAME)
+    assert status.state == "ready" and status.build != queued.build  # the queued request is superseded
+    assert status.log == (f"built by manage.py workshop_kit: {status.size_text}, sha256 {status.sha256}",)
+    page = client.get("/workshops/morning/?cut=short").content.decode()
+    assert "kit-state--ready" in page and f"sha256 {status.sha256[:8]}…" in page
+    body = b"".join(client.get(DOWNLOAD).streaming_content)
+    assert hashlib.sha256(body).hexdigest() == status.sha256
+    # The worker, given the superseded request at last, builds nothing.
+    [(_, args)] = drain_default_queue()
+    assert build_workshop_kit(*args).startswith("not claimed")
+    # A kit written elsewhere (a USB stick's folder) is not the page's to offer.
+    elsewhere = site.parent / "stick"
+    call_command("workshop_kit", "morning", "--cut", "short", "--output", elsewhere, stdout=io.StringIO())
+    assert read_status(kits, NAME).build == status.build and not list(elsewhere.glob("*.status.json"))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from catalog.kits.build import BuiltKit
 from catalog.kits.status import KitState, KitStatus, change_status, read_status, utc_now
+from worker.contract.quantities import format_size
 
 # What a page shows: the status's own states, and "none" (never asked for) and "outdated" (ready,
 # but built from a catalog that has changed since).
@@ -118,6 +119,32 @@ def finish(folder: Path, name: str, build: str, built: BuiltKit, fingerprint: st
         )
 
     return change_status(folder, name, _if_owned(build, (KitState.BUILDING,), ready))[1]
+
+
+def record_built(
+    folder: Path, plan_name: str, workshop: str, cut: str, built: BuiltKit, fingerprint: str
+) -> None:
+    """A kit built outside the worker (`manage.py workshop_kit`), now the one the page offers.
+
+    It replaces whatever the status said: a request still queued or building is superseded by a
+    finished kit of the same plan, and that build stops at its next progress line (say_progress).
+    """
+    stamp = utc_now().isoformat()
+    status = KitStatus(
+        plan_name,
+        workshop,
+        cut,
+        KitState.READY,
+        uuid.uuid4().hex,
+        since=stamp,
+        updated=stamp,
+        log=(f"built by manage.py workshop_kit: {format_size(built.size)}, sha256 {built.sha256}",),
+        archive=built.archive.name,
+        size=built.size,
+        sha256=built.sha256,
+        fingerprint=fingerprint,
+    )
+    change_status(folder, plan_name, lambda current: status)
 
 
 def fail(folder: Path, name: str, build: str, error: str) -> bool:
