@@ -4,6 +4,7 @@ Results of the runs are recorded through the model's own methods (claim, finish)
 one test runs the whole thing with a real worker on the real engine.
 """
 
+import dataclasses
 import io
 import os
 import re
@@ -25,12 +26,15 @@ from catalog.workshops.freeze import freeze_now
 from catalog.workshops.lookup import find_workshop
 from catalog.workshops.preflight import start_preflight
 from catalog.workshops.preflight_models import Preflight
-from catalog.workshops.preflight_report import latest_report
+from catalog.workshops.preflight_report import disk_used, latest_report
 from tests import factories
 from tests.conftest import RUN_ID
-from tests.verification_results import finished, passed_result, running
+from tests.verification_results import finished, image_facts, passed_result, running
 from tests.worker_process import ROOT, WorkerProcess, database_url
 from tests.workshop_files import example, synced_site, workshop, write_workshop
+from worker.contract.analysis import AnalysisSummary, LayerSummary
+from worker.contract.codec import to_json
+from worker.contract.report import VerificationReport
 from worker.contract.results import Check
 from worker.images.build_context import context_tar
 from worker.images.builder import remove_images
@@ -328,3 +332,62 @@ def test_the_page_reads_the_preflight_and_the_freeze_in_queries_that_do_not_grow
     assert "Passed: all 8 examples" in html and html.count("(+25%)") == 8
     assert "<code>pattern-0/hello</code>: changed hello.sh" in html
     assert page_queries(client) <= small
+
+
+def analysed(facts, layers: list[tuple[str, int, bool]]) -> AnalysisSummary:
+    """An analysis of `facts`'s image with these layers: (diff_id, bytes its files take, from the base)."""
+    return AnalysisSummary(
+        image_id=facts.id,
+        layers=tuple(
+            LayerSummary(
+                index=index,
+                blob=f"blobs/{index}",
+                diff_id=diff_id,
+                compression="none",
+                stored_bytes=size,
+                tar_bytes=size + 1024,
+                content_bytes=size - 10,
+                symlink_bytes=10,
+                files=1,
+                directories=1,
+                base=base,
+                created_by="",
+                instruction="",
+                totals={},
+                changes_truncated=False,
+                changes_cap=0,
+            )
+            for index, (diff_id, size, base) in enumerate(layers)
+        ),
+    )
+
+
+def test_the_disk_used_counts_each_layer_the_engine_stores_once():
+    base, builder = ("sha256:base", 1_990_000, True), ("sha256:deps", 500_000, False)
+    app, app_v2 = image_facts("app"), image_facts("app-v2")
+    # Two images of one run on the same base and the same dependencies layer; a second run's image
+    # on the same base; the same diff as a layer on another parent is stored again (another chain).
+    first = VerificationReport.from_json(stored_result(app, app_v2))
+    first = dataclasses.replace(
+        first,
+        analysis={
+            "app": analysed(app, [base, builder, ("sha256:app", 300, False)]),
+            "app-v2": analysed(app_v2, [base, builder, ("sha256:app2", 400, False)]),
+        },
+    )
+    other = image_facts("other")
+    second = dataclasses.replace(
+        VerificationReport.from_json(stored_result(other)),
+        analysis={"other": analysed(other, [base, ("sha256:app", 300, False)])},
+    )
+    assert disk_used([first, second, None]) == 1_990_000 + 500_000 + 300 + 400 + 300
+    # An image the run could not analyse: its own layers, and its base unless an analysed image has it.
+    unread = image_facts("unread")
+    third = VerificationReport.from_json(stored_result(unread))
+    assert disk_used([first, third]) == 1_990_000 + 500_000 + 300 + 400 + unread.own_size
+    assert disk_used([third]) == unread.base_size + unread.own_size
+
+
+def stored_result(*images) -> dict:
+    result = passed_result()
+    return {**result, "images": {facts.name: to_json(facts) for facts in images}}

@@ -3,6 +3,7 @@ what differs from each example's last good run (a check whose outcome changed, a
 more than SIZE_MOVE). Read from the typed results (worker/contract/report.py); the workshop page and
 `manage.py check_workshop` say the same from it."""
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from catalog.verifications.result import format_duration
 from catalog.workshops.preflight_models import Preflight, PreflightRun
 from worker.contract.quantities import format_size
 from worker.contract.report import VerificationReport
-from worker.contract.results import Check
+from worker.contract.results import Check, ImageFacts
 
 SIZE_MOVE = 0.10  # an image whose size moved by more than this share of its last good size is named
 
@@ -54,7 +55,7 @@ class PreflightReport:
     first_start: datetime | None
     last_finish: datetime | None
     run_seconds: float  # the runs' own durations added up
-    disk_bytes: int  # the images the runs built: each image's own layers, each base once
+    disk_bytes: int  # the images the runs built, every layer they take on the engine once (disk_used)
 
     @property
     def examples(self) -> tuple[ExampleOutcome, ...]:
@@ -216,13 +217,29 @@ def check_key(check: Check) -> tuple[int, str, str, str]:
 
 
 def disk_used(reports: Iterable[VerificationReport | None]) -> int:
-    """The images built: each image's own layers, and each base it stands on once."""
-    own, bases = 0, {}
+    """The disk the runs' images take on the engine: every layer once, however many images share it.
+
+    An analysed image's layers are counted by their chain (the layer and all below it, as the engine
+    stores it), so a base or a builder stage's layers shared by several images count once, and a
+    layer's size is what its files take (as the engine counts an image's size). An image the run
+    could not analyse counts its own layers and its base, the base once by its id.
+    """
+    chains: dict[str, int] = {}
+    bases_covered: set[str] = set()
+    unanalysed: list[ImageFacts] = []
     for report in reports:
         if report is None:
             continue
-        for facts in report.images.values():
-            own += facts.own_size
-            if facts.base_id:
-                bases[facts.base_id] = facts.base_size
-    return own + sum(bases.values())
+        for name, facts in report.images.items():
+            summary = report.analysis.get(name)
+            if summary is None or summary.error or not summary.layers:
+                unanalysed.append(facts)
+                continue
+            chain = hashlib.sha256()
+            for layer in sorted(summary.layers, key=lambda layer: layer.index):
+                chain.update(layer.diff_id.encode() + b"\n")
+                chains.setdefault(chain.hexdigest(), layer.content_bytes + layer.symlink_bytes)
+            bases_covered.add(facts.base_id)
+    bases = {facts.base_id: facts.base_size for facts in unanalysed if facts.base_id not in bases_covered}
+    bases.pop("", None)
+    return sum(chains.values()) + sum(facts.own_size for facts in unanalysed) + sum(bases.values())
