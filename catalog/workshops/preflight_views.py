@@ -24,8 +24,10 @@ from catalog.workshops.models import Workshop
 from catalog.workshops.owned import visible_workshop
 from catalog.workshops.preflight import start_preflight
 from catalog.workshops.preflight_models import Preflight
+from catalog.workshops.preflight_report import latest_report
 
 CONFIRM = "workshops/preflight_confirm.html"
+PROGRESS = "workshops/preflight_progress.html"
 
 
 def workshop_and_cut(request, slug: str):
@@ -55,6 +57,22 @@ def check_now(request, slug):
         )
     start_preflight(workshop, cut, request.user)
     return redirect(page_url(workshop, cut, "preflight"))
+
+
+@never_cache
+@require_http_methods(["GET"])
+def progress(request, slug):
+    """The newest pre-flight's progress alone, for the workshop page to put in place while it runs.
+
+    Anyone who may open the workshop sees it there; one query for the pre-flight, one for its runs.
+    The fragment says when it is finished (data-finished), and the page then stops asking.
+    """
+    workshop, cut = workshop_and_cut(request, slug)
+    report = latest_report(Preflight.objects.latest_of(workshop, cut))
+    context = {"workshop": workshop, "cut": cut, "preflight": report}
+    response = render(request, PROGRESS, context)
+    response["X-Finished"] = "1" if report is None or report.finished else "0"
+    return response
 
 
 def may_freeze(user, workshop: Workshop) -> bool:

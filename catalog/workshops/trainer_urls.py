@@ -36,6 +36,7 @@ urlpatterns = [
     path("workshops/<slug:slug>.yaml", transfer_views.export_workshop, name="export"),
     # The trainer's pre-flight on the catalog's engine, and the freeze for the event (preflight_views.py).
     path("workshops/<slug:slug>/check-now/", preflight_views.check_now, name="preflight"),
+    path("workshops/<slug:slug>/check-now/progress/", preflight_views.progress, name="preflight-progress"),
     path("workshops/<slug:slug>/freeze/", preflight_views.freeze, name="freeze"),
     path("workshops/<slug:slug>/unfreeze/", preflight_views.unfreeze, name="unfreeze"),
     # Readiness checks of attendees' machines (the join link itself is in workshops/urls.py).
