@@ -30,6 +30,7 @@ from tests.test_workshops_readiness_reports import user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.docker]
 
+# Run as the README says to type it: `.ci/kit-engine.sh start DIR`, so it must stay executable.
 KIT_ENGINE = Path(__file__).resolve().parent.parent / ".ci" / "kit-engine.sh"
 # Real examples that exercise what a kit must carry: a named volume and a command meant to fail
 # (sidecar), the Docker socket mounted into a container (docker-socket-mount), Compose and a port
@@ -60,9 +61,7 @@ def kit_engine(tmp_path, docker_client):
     require("a second Docker engine", ready, "run as root with docker.io, util-linux and iproute2 installed")
     folder = tmp_path / "engine"
     try:
-        started = subprocess.run(
-            ["sh", str(KIT_ENGINE), "start", str(folder)], capture_output=True, text=True
-        )
+        started = subprocess.run([str(KIT_ENGINE), "start", str(folder)], capture_output=True, text=True)
         assert started.returncode == 0, started.stderr
         client = docker.DockerClient(base_url=started.stdout.strip())
         try:
@@ -71,14 +70,14 @@ def kit_engine(tmp_path, docker_client):
             client.close()
     finally:
         # Also after a start that failed half-way: a dockerd that came up late is stopped too.
-        stopped = subprocess.run(["sh", str(KIT_ENGINE), "stop", str(folder)], capture_output=True, text=True)
+        stopped = subprocess.run([str(KIT_ENGINE), "stop", str(folder)], capture_output=True, text=True)
         assert stopped.returncode == 0, stopped.stderr
 
 
 def inside(engine: Path, *command: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     """A command as the attendee types it, in the kit engine's namespaces (its ports, its socket)."""
     return subprocess.run(
-        ["sh", str(KIT_ENGINE), "run", str(engine), *command],
+        [str(KIT_ENGINE), "run", str(engine), *command],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -181,9 +180,7 @@ def test_a_report_from_the_kit_engine_reaches_the_trainers_dashboard_on_the_same
 ):
     engine, _ = kit_engine
     room = CheckRoom.objects.open_for(Workshop.objects.get(slug="kit-day"), user("ada-trainer"))
-    reached = subprocess.run(
-        ["sh", str(KIT_ENGINE), "reach", str(engine), str(live_server.url.rsplit(":", 1)[1])]
-    )
+    reached = subprocess.run([str(KIT_ENGINE), "reach", str(engine), str(live_server.url.rsplit(":", 1)[1])])
     assert reached.returncode == 0
     link = live_server.url + room.join_url
     checked = inside(
