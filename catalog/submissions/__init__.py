@@ -1,0 +1,1 @@
+"""Contributors' submissions: proposed patterns, verified in the sandboxed engine, then reviewed."""
