@@ -47,16 +47,20 @@ database: venv
 
 # The Docker engine and the base images examples build FROM, for `make run`'s worker: docker.io
 # and a background dockerd, the packages the offline stand-ins are made from, then the stand-ins
-# themselves (about eight minutes the first time, seconds afterwards). It never fails `make run`:
+# themselves (about eight minutes the first time, seconds afterwards); last the sandboxed engine
+# for submissions (.ci/sandbox-engine.sh) with those bases copied into it. It never fails `make run`:
 # verifications wait, and are retried by themselves, until the engine and the bases are there.
 engine: venv
 	@PYTHON=$(PYTHON) .ci/services.sh docker compose bases
 	@$(BIN)/python manage.py provision_bases \
 		|| echo "warning: base images are not provisioned; examples wait until they are (make engine)" >&2
+	@PYTHON=$(PYTHON) .ci/services.sh sandbox
 
-# The offline base images: built once from Debian packages, reused afterwards.
+# The offline base images: built once from Debian packages, reused afterwards; then copied into the
+# sandboxed engine (which `services` started before they existed on a fresh machine).
 bases: venv
 	$(TEST_ENV) $(BIN)/python manage.py provision_bases
+	@PYTHON=$(PYTHON) .ci/services.sh sandbox
 
 venv: $(STAMP)
 

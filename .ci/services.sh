@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ensure the services the test suite talks to are installed and running (idempotent).
 #
-# Usage: .ci/services.sh [python] [docker] [compose] [redis] [postgres] [chromium] [bases]
+# Usage: .ci/services.sh [python] [docker] [compose] [kittools] [redis] [postgres] [chromium] [bases] [sandbox]
 # With no argument it ensures all of them. It prints one line per service: ok (already
 # there), started, installed, or missing with the command that fixes it. It never fails
 # the build by itself: a missing service makes its tests skip locally and fail under CI=true.
@@ -284,17 +284,77 @@ ensure_kittools() {
     fi
 }
 
+base_images() {
+    # The images bases.yaml lists, read by its one reader (worker/bases/specs.py) in the project's venv.
+    "$ROOT/.venv/bin/python" -c 'import sys; from worker.bases.specs import read_bases
+print(*(spec.image for spec in read_bases(sys.argv[1])))' "${PATTERNS_DIR:-$ROOT/patterns}/bases.yaml"
+}
+
+ensure_sandbox() {
+    # The sandboxed engine for untrusted submissions (.ci/sandbox-engine.sh: a second dockerd, gVisor's
+    # runsc, no network) and the base images the main engine has, copied into it.
+    local wanted=() tool status="" engine=.ci/sandbox-engine.sh images=() image said loaded=() absent=()
+    for tool in runsc:runsc dockerd:docker.io nsenter:util-linux ip:iproute2; do
+        command -v "${tool%%:*}" >/dev/null || wanted+=("${tool#*:}")
+    done
+    if [ ${#wanted[@]} != 0 ]; then
+        if ! can_install; then
+            missing sandbox "sudo apt-get install ${wanted[*]}, then sudo .ci/sandbox-engine.sh start"
+            return
+        fi
+        apt_install "${wanted[@]}" || { missing sandbox "apt-get install ${wanted[*]} failed"; return; }
+        status="installed ${wanted[*]}"
+    fi
+    if ! "$engine" status >/dev/null 2>&1; then
+        if [ "$(id -u)" != 0 ]; then
+            missing sandbox "$("$engine" status 2>&1 | sed 's/^sandbox-engine: //')"
+            return
+        fi
+        "$engine" start >/dev/null || { missing sandbox "it did not start; see var/sandbox-engine/dockerd.log"; return; }
+        status="${status:+$status, }started"
+    fi
+    if [ ! -x "$ROOT/.venv/bin/python" ]; then
+        report sandbox "${status:-ok}; base images not loaded yet (no .venv: make venv bases)"
+        return
+    fi
+    if ! docker info >/dev/null 2>&1; then
+        missing sandbox "${status:+$status; }no base images copied: the main engine does not answer"
+        return
+    fi
+    read -r -a images <<<"$(base_images)" || true
+    if [ ${#images[@]} = 0 ]; then
+        missing sandbox "${status:+$status; }could not read the base images from bases.yaml"
+        return
+    fi
+    for image in "${images[@]}"; do
+        if ! docker image inspect "$image" >/dev/null 2>&1; then
+            absent+=("$image")  # not provisioned on the main engine yet: make bases, then this again
+        elif ! said=$("$engine" load var/sandbox-engine "$image" 2>&1); then
+            missing sandbox "${status:+$status; }${said#sandbox-engine: }"
+            return
+        elif [ "$said" = "$image: loaded" ]; then
+            loaded+=("$image")
+        fi
+    done
+    status="${status:-ok}${loaded[*]:+, loaded ${loaded[*]}}"
+    if [ ${#absent[@]} != 0 ]; then
+        report sandbox "$status; not on the main engine yet: ${absent[*]} (make bases)"
+    else
+        report sandbox "$status"
+    fi
+}
+
 main() {
     local service
     if [ $# = 0 ]; then
-        set -- python docker compose kittools redis postgres chromium bases
+        set -- python docker compose kittools redis postgres chromium bases sandbox
     fi
     if ! can_install; then
         echo "Not root on Debian: this script reports what is missing instead of installing it."
     fi
     for service in "$@"; do
         case $service in
-            python | docker | compose | kittools | redis | postgres | chromium | bases) "ensure_$service" ;;
+            python | docker | compose | kittools | redis | postgres | chromium | bases | sandbox) "ensure_$service" ;;
             *) echo "unknown service: $service" >&2 && exit 2 ;;
         esac
     done

@@ -254,6 +254,11 @@ VERIFY_ANALYSE_LAYERS = env_bool("VERIFY_ANALYSE_LAYERS", True)
 VERIFY_MIN_FREE_MB = int(os.environ.get("VERIFY_MIN_FREE_MB", "2048"))
 VERIFY_EXTRA_LABELS = dict(item.split("=", 1) for item in env_list("VERIFY_EXTRA_LABELS", "") if "=" in item)
 VERIFY_ON_START = env_bool("VERIFY_ON_START", True)
+# The engine untrusted submissions build and run on, never the main one: a second dockerd with gVisor
+# and no network (.ci/sandbox-engine.sh; `make engine` and `make test` start it at this default).
+SANDBOX_DOCKER_HOST = os.environ.get(
+    "SANDBOX_DOCKER_HOST", f"unix://{BASE_DIR / 'var' / 'sandbox-engine' / 'docker.sock'}"
+)
 # Names this catalog on a shared engine: every object its worker makes carries it, and its
 # reaper only ever looks at objects carrying it, so two catalogs (a site and a test run,
 # say) never remove each other's work. By default it follows the database, whose

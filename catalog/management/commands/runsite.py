@@ -1,4 +1,9 @@
-"""`manage.py runsite`: the site under a production server and a Celery worker (with beat), for `make run`."""
+"""`manage.py runsite`: the site under a production server, a Celery worker (with beat), the sandbox's worker.
+
+The second worker consumes only the `sandbox` queue (untrusted submissions), one task at a time, with
+DOCKER_HOST set to the sandboxed engine: curated verification never waits behind a submission, and the
+engine a submission is run on is never the main one by default.
+"""
 
 import sys
 from pathlib import Path
@@ -7,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from catalog.serving.processes import Supervisor
+from worker.sandbox_engine import SANDBOX_QUEUE
 
 # Two processes for two cores; each answers cached pages from its own memo (catalog/serving/page_cache.py).
 SITE_WORKERS = 2
@@ -26,9 +32,20 @@ def site_command(python: str, host: str, port: int, *, dev: bool) -> list[str]:
     ]  # fmt: skip
 
 
+def sandbox_worker_command(python: str) -> list[str]:
+    """The Celery worker for submissions: its own process and queue, on the sandboxed engine only."""
+    # VERIFY_ON_START off: queueing the never-verified curated examples is the main worker's job.
+    environment = ["env", f"DOCKER_HOST={settings.SANDBOX_DOCKER_HOST}", "VERIFY_ON_START=false"]
+    return [
+        *environment, python, "-m", "celery", "-A", "worker.celery_app", "worker",
+        "-l", "info", "--concurrency", "1", "-Q", SANDBOX_QUEUE, "-n", "sandbox@%h",
+    ]  # fmt: skip
+
+
 class Command(BaseCommand):
     help = (
-        "Run the site (granian; --dev: Django's development server) and a Celery worker; Ctrl-C stops both."
+        "Run the site (granian; --dev: Django's development server), a Celery worker and the sandbox's "
+        "worker; Ctrl-C stops them all."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,7 +63,7 @@ class Command(BaseCommand):
         # Beat runs inside the worker; CELERY_BEAT_SCHEDULE_FILENAME keeps its file under var/.
         worker = [python, "-m", "celery", "-A", "worker.celery_app", "worker", "--beat"]
         worker += ["-l", "info", "--concurrency", "1", "-Q", "celery,verify"]
-        supervisor = Supervisor([site, worker])
+        supervisor = Supervisor([site, worker, sandbox_worker_command(python)])
         supervisor.start()
         server = "Django's development server" if dev else "granian"
         self.stdout.write(f"Catalog running at http://{host}:{port}/ ({server}; Ctrl-C to stop)")
