@@ -41,6 +41,7 @@ urlpatterns = [
     path("workshops/", include("catalog.workshops.urls")),
     path("", include("catalog.workshops.trainer_urls")),
     path("accounts/", include("catalog.accounts.urls")),
+    path("contribute/", include("catalog.submissions.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
