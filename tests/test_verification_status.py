@@ -129,6 +129,14 @@ def test_status_page_says_what_the_newest_live_worker_saw_of_its_engine(client, 
     assert "Not ready Docker 27.5.1 (API 1.47, linux/amd64) the base image busybox:1.35 is not" in text
     assert "As host-c:9 saw it just now." in text
 
+    # runsite's sandbox worker reports the gVisor engine of submissions: never shown as the catalog's.
+    sandboxed = {**ENGINE_OK, "ok": False, "problem": "the sandboxed engine's own trouble"}
+    ServiceBeat.objects.create(
+        name="sandbox@host-c", role="worker", seen_at=timezone.now(), info={"engine": sandboxed}
+    )
+    text = text_of(client.get("/status/").content.decode())
+    assert "As host-c:9 saw it just now." in text and "sandboxed engine's own trouble" not in text
+
     ServiceBeat.objects.update(seen_at=timezone.now() - timedelta(minutes=30))
     text = text_of(client.get("/status/").content.decode())
     assert "Not known" in text and "Does not answer" not in text and "Not ready" not in text

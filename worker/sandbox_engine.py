@@ -19,6 +19,8 @@ from worker.engine.client import CLIENT_TIMEOUT, EngineUnavailable, connect
 
 # The Celery queue of untrusted work; only runsite's second worker, on the sandboxed engine, consumes it.
 SANDBOX_QUEUE = "sandbox"
+# The sandbox worker's Celery name starts so: the catalog's status reads the main engine's workers only.
+SANDBOX_WORKER = "sandbox@"
 RUNTIME = "runsc"
 # gVisor alone does not stop a RUN step from sending data out: the runtime must run without a network.
 RUNTIME_ARGS = ("--network=none",)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from worker.contract.codec import ContractError, from_json
 from worker.contract.engine import EngineReport
+from worker.sandbox_engine import SANDBOX_WORKER
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ def latest_engine_state() -> EngineState | None:
     what the setup notice and /status/ read.
     """
     cutoff = timezone.now() - STALE_WORKER
-    beat = ServiceBeat.objects.filter(role=ServiceBeat.Role.WORKER).order_by("-seen_at").first()
+    workers = ServiceBeat.objects.filter(role=ServiceBeat.Role.WORKER)
+    # The sandbox worker reports the gVisor engine of submissions, not the catalog's (sandbox_engine.py).
+    beat = workers.exclude(name__startswith=SANDBOX_WORKER).order_by("-seen_at").first()
     if beat is None or beat.seen_at < cutoff or not isinstance(beat.info, dict) or "engine" not in beat.info:
         return None
     try:

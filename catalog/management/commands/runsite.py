@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from catalog.serving.processes import Supervisor
-from worker.sandbox_engine import SANDBOX_QUEUE
+from worker.sandbox_engine import SANDBOX_QUEUE, SANDBOX_WORKER
 
 # Two processes for two cores; each answers cached pages from its own memo (catalog/serving/page_cache.py).
 SITE_WORKERS = 2
@@ -38,7 +38,7 @@ def sandbox_worker_command(python: str) -> list[str]:
     environment = ["env", f"DOCKER_HOST={settings.SANDBOX_DOCKER_HOST}", "VERIFY_ON_START=false"]
     return [
         *environment, python, "-m", "celery", "-A", "worker.celery_app", "worker",
-        "-l", "info", "--concurrency", "1", "-Q", SANDBOX_QUEUE, "-n", "sandbox@%h",
+        "-l", "info", "--concurrency", "1", "-Q", SANDBOX_QUEUE, "-n", f"{SANDBOX_WORKER}%h",
     ]  # fmt: skip
 
 
