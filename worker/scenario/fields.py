@@ -29,7 +29,7 @@ class Fields:
             declared.error(path, "expected a mapping")
             return None
         clean, errors_before = {}, len(declared.errors)
-        for key in sorted(set(raw) - set(self.kinds)):
+        for key in sorted(set(raw) - set(self.kinds), key=str):
             allowed = ", ".join(sorted(self.kinds)) or "nothing"
             declared.error(f"{path}.{key}", f"unknown field here; allowed: {allowed}")
         for key in sorted(self.required - set(raw)):

@@ -6,15 +6,26 @@ A field names its kind ("duration", "container"...); the kinds that refer to nam
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Collection
 from typing import Any
 
 from worker.compose_file import read_compose
 from worker.contract.quantities import parse_duration, parse_size
 from worker.scenario.declared import Declared
+from worker.scenario.expressions import expression_problem
+from worker.scenario.model import TIMEOUT_MAX
+from worker.yaml_text import parse_yaml
 
 HOST_ACCESS = {"docker-socket", "host-pid", "host-network"}
 HEALTH_STATES = {"healthy", "unhealthy", "starting"}
+INTEGER_MAX = 2**63 - 1  # the engine's API counts in int64; ports, codes and counts are far below
+
+
+def among(value: object, names: Collection[str]) -> bool:
+    """Whether value is one of names; a list or a mapping written where a name belongs is not."""
+    return isinstance(value, str) and value in names
 
 
 class Checker:
@@ -47,33 +58,37 @@ class Checker:
         return self.fail("expected true or false")
 
     def integer(self, value):
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INTEGER_MAX:
             return value
-        return self.fail("expected a whole number")
+        return self.fail("expected a whole number, 0 or more")
 
     def number(self, value):
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < math.inf:
             return float(value)
         return self.fail("expected a positive number")
 
     def duration(self, value):
+        # Taken as written no more: .inf, .nan and 1e308 are numbers to YAML and endless waits to a run.
         try:
-            return parse_duration(value)
-        except ValueError as error:
+            seconds = parse_duration(value)
+        except (ValueError, OverflowError) as error:
             return self.fail(str(error))
+        if not 0 <= seconds <= TIMEOUT_MAX:  # False for NaN too
+            return self.fail(f"expected a duration of at most {TIMEOUT_MAX / 60:.0f}m, got {value!r}")
+        return seconds
 
     def size(self, value):
         try:
-            return parse_size(value)
-        except ValueError as error:
+            size = parse_size(value)
+        except (ValueError, OverflowError) as error:
             return self.fail(str(error))
+        if size > INTEGER_MAX:
+            return self.fail(f"{value!r} is larger than the engine can count")
+        return size
 
     def regex(self, value):
-        try:
-            re.compile(value)
-        except (re.error, TypeError) as error:
-            return self.fail(f"expected a regular expression: {error}")
-        return value
+        problem = expression_problem(value)
+        return self.fail(problem) if problem else value
 
     def command(self, value):
         if isinstance(value, str) and value.strip():
@@ -112,12 +127,12 @@ class Checker:
         return ports
 
     def health(self, value):
-        if value in HEALTH_STATES:
+        if among(value, HEALTH_STATES):
             return value
         return self.fail(f"expected one of {', '.join(sorted(HEALTH_STATES))}")
 
     def image(self, value):
-        if value in self.declared.images:
+        if among(value, self.declared.images):
             return value
         return self.fail(f"{value!r} is not one of the images the example declares")
 
@@ -129,23 +144,23 @@ class Checker:
         return value
 
     def container(self, value):
-        if value in self.declared.containers:
+        if among(value, self.declared.containers):
             return value
         return self.fail(f"{value!r} is not a container started by an earlier step")
 
     def containers(self, value):
         values = [value] if isinstance(value, str) else value
-        if isinstance(values, list) and all(v in self.declared.containers for v in values):
+        if isinstance(values, list) and all(among(v, self.declared.containers) for v in values):
             return values
         return self.fail("expected containers started by earlier steps")
 
     def volume(self, value):
-        if value in self.declared.volumes:
+        if among(value, self.declared.volumes):
             return value
         return self.fail(f"{value!r} is not declared under 'volumes'")
 
     def file(self, value):
-        if value in self.declared.files:
+        if among(value, self.declared.files):
             return value
         return self.fail(f"names {value!r}, which is not in the example")
 
@@ -153,6 +168,10 @@ class Checker:
         """A Compose file of the example, read into the project a compose step starts (compose_file.py)."""
         if self.file(value) is None:
             return None
+        # Read as every YAML file we are given is (worker/yaml_text.py) before Compose's reader sees it.
+        _, problem = parse_yaml(self.declared.files[value])
+        if problem:
+            return self.fail(f"{value}, {problem}")
         project, problems = read_compose(value, self.declared.files[value], self.declared.image_builds)
         for problem in problems:
             self.fail(f"{value}, {problem}")
@@ -167,21 +186,21 @@ class Checker:
         if not isinstance(value, dict) or not value:
             return self.fail("expected a mapping of volume names to absolute paths")
         for volume, target in value.items():
-            if volume not in self.declared.volumes:
+            if not among(volume, self.declared.volumes):
                 return self.fail(f"{volume!r} is not declared under 'volumes'")
             if not isinstance(target, str) or not target.startswith("/"):
                 return self.fail(f"the mount point of {volume!r} must be an absolute path")
         return value
 
     def network(self, value):
-        if value == "none" or value in self.declared.networks:
+        if value == "none" or among(value, self.declared.networks):
             return value
         return self.namespace(value)
 
     def host_access(self, value):
         # What one run step uses of the host; the scenario must also declare it in host_access.
         values = [value] if isinstance(value, str) else value
-        if isinstance(values, list) and values and all(v in HOST_ACCESS for v in values):
+        if isinstance(values, list) and values and all(among(v, HOST_ACCESS) for v in values):
             return values
         return self.fail(f"expected a list among {', '.join(sorted(HOST_ACCESS))}")
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 DEFAULT_TIMEOUT = 300.0
+# The longest any example may run, and so the longest duration a field may hold: the worker stops a
+# verification after 15 minutes (VERIFY_SOFT_TIME_LIMIT), and a run also builds and cleans up.
+TIMEOUT_MAX = 600.0
+_UID_ZERO = re.compile(r"^[+-]?0+$")  # how the engine reads a number: "00" and "-0" are uid 0 too
+
+
+def runs_as_root(user: str) -> bool:
+    """A `user` option that names uid 0, by number or by name, whatever group follows: "0", "root", "0:0"."""
+    name = user.split(":", 1)[0].strip()
+    return name == "root" or bool(_UID_ZERO.match(name))
 
 
 class ScenarioError(ValueError):
@@ -46,6 +57,11 @@ class Step:
     def container(self) -> str:
         """The container the step acts on (exec, stop, wait, logs...)."""
         return str(self.params.get("container", ""))
+
+    @property
+    def user(self) -> str:
+        """The user a run or exec step asks for; "" when it leaves it to the image."""
+        return str(self.params.get("user", "")) if self.action in ("run", "exec") else ""
 
     @property
     def container_name(self) -> str:
@@ -131,6 +147,23 @@ class Scenario:
             }
             for command in self.commands
         ]
+
+    def root_users(self) -> tuple[tuple[str, str], ...]:
+        """(field, user) of every run, exec and Compose service that asks to run as root (uid 0).
+
+        Recorded for the untrusted policy to refuse (worker/scenario/trust.py); a curated example may.
+        """
+        found = []
+        for index, step in enumerate(self.steps):
+            if step.user and runs_as_root(step.user):
+                found.append((f"steps[{index}].{step.action}.user", step.user))
+            for service in (
+                step.params.get("project", {}).get("services", ()) if step.action == "compose" else ()
+            ):
+                if service.get("user") and runs_as_root(service["user"]):
+                    where = f"steps[{index}].compose.project.services.{service['name']}.user"
+                    found.append((where, service["user"]))
+        return tuple(found)
 
     @property
     def expectation_count(self) -> int:

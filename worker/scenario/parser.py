@@ -12,10 +12,11 @@ from collections.abc import Mapping
 
 from worker.scenario.declared import Declared
 from worker.scenario.fields import Fields
-from worker.scenario.kinds import HOST_ACCESS, Checker
+from worker.scenario.kinds import HOST_ACCESS, Checker, among
 from worker.scenario.model import (
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_TIMEOUT,
+    TIMEOUT_MAX,
     Command,
     Comparison,
     ImageSpec,
@@ -24,6 +25,7 @@ from worker.scenario.model import (
     Step,
     VolumeSpec,
 )
+from worker.scenario.trust import trust_problems
 from worker.steps.action import Problem
 from worker.steps.registry import ACTIONS, COMPARISON
 
@@ -51,13 +53,18 @@ EXPECT = {name: Fields(action.expect_kinds) for name, action in ACTIONS.items()}
 COMPARE_EXPECT = Fields({name: expectation.kind for name, expectation in COMPARISON.items()})
 
 
-def parse_scenario(raw: object, files: Mapping[str, str]) -> tuple[Scenario | None, list[ScenarioError]]:
+def parse_scenario(
+    raw: object, files: Mapping[str, str], *, trust: str = "curated"
+) -> tuple[Scenario | None, list[ScenarioError]]:
     """Check raw example.yaml data against the schema; ``files`` are the example's own (path -> text).
 
-    Returns the scenario and an empty list, or None and every problem found.
+    Returns the scenario and an empty list, or None and every problem found. An untrusted
+    scenario is also refused what its trust level forbids (worker/scenario/trust.py).
     """
     parser = _Parser(files)
     scenario = parser.parse(raw)
+    if scenario is not None and not parser.errors:
+        parser.errors.extend(trust_problems(scenario, trust))
     if parser.errors:
         return None, parser.errors
     return scenario, []
@@ -68,7 +75,7 @@ class _Parser(Declared):
         if not isinstance(raw, dict):
             self.error("", "the file must hold a mapping with title, summary, images and steps")
             return None
-        for key in sorted(set(raw) - TOP_LEVEL):
+        for key in sorted(set(raw) - TOP_LEVEL, key=str):
             self.error(key, f"unknown field; expected one of {', '.join(sorted(TOP_LEVEL))}")
         title = self.text(raw, "title", "title")
         summary = self.text(raw, "summary", "summary")
@@ -84,6 +91,9 @@ class _Parser(Declared):
             timeout = Checker(self, "timeout").duration(raw["timeout"]) or DEFAULT_TIMEOUT
         if self.errors:
             return None
+        self.check_waits(steps, timeout)
+        if self.errors:
+            return None
         return Scenario(
             title=title,
             summary=summary,
@@ -96,6 +106,19 @@ class _Parser(Declared):
             commands=commands,
             timeout=timeout,
         )
+
+    def check_waits(self, steps: tuple[Step, ...], timeout: float) -> None:
+        """A step that may wait longer than the whole scenario is given would be cut off by its deadline."""
+        for index, step in enumerate(steps):
+            kinds = ACTIONS[step.action].params
+            for key, value in step.params.items():
+                if kinds.get(key) == "duration" and value > timeout:
+                    longest = f"at most {TIMEOUT_MAX / 60:.0f}m"
+                    self.error(
+                        f"steps[{index}].{step.action}.{key}",
+                        f"{value:g} s is longer than the scenario's timeout of {timeout:g} s; "
+                        f"give the scenario a longer 'timeout' ({longest}) or this step less",
+                    )
 
     def text(self, data: dict, key: str, path: str) -> str:
         value = data.get(key)
@@ -116,7 +139,7 @@ class _Parser(Declared):
             if not isinstance(spec, dict):
                 self.error(path, "expected a mapping with at least 'dockerfile'")
                 continue
-            for key in sorted(set(spec) - IMAGE_KEYS):
+            for key in sorted(set(spec) - IMAGE_KEYS, key=str):
                 self.error(f"{path}.{key}", f"unknown field; expected {', '.join(sorted(IMAGE_KEYS))}")
             dockerfile = spec.get("dockerfile")
             if not isinstance(dockerfile, str):
@@ -127,6 +150,7 @@ class _Parser(Declared):
             target = spec.get("target")
             if target is not None and not isinstance(target, str):
                 self.error(f"{path}.target", "expected the name of a build stage")
+                target = None
             build_args = spec.get("build_args", {})
             if not isinstance(build_args, dict) or not all(
                 isinstance(k, str) and isinstance(v, str | int | float) for k, v in build_args.items()
@@ -160,7 +184,7 @@ class _Parser(Declared):
                 self.error(f"{path}.files", "expected a mapping of paths in the volume to files")
                 continue
             for dest, source in files.items():
-                if source not in self.files:
+                if not among(source, self.files):
                     self.error(f"{path}.files.{dest}", f"names {source!r}, not in the example")
             self.volumes.add(name)
             volumes.append(VolumeSpec(name=name, files={str(k): str(v) for k, v in files.items()}))
@@ -242,7 +266,7 @@ class _Parser(Declared):
                 self.error(f"{path}.images", "expected two image names")
                 continue
             for position, image in enumerate(images):
-                if image not in self.images:
+                if not among(image, self.images):
                     self.error(f"{path}.images[{position}]", f"{image!r} is not in 'images'")
             expect = COMPARE_EXPECT.check(self, item.get("expect"), f"{path}.expect")
             if expect:
@@ -252,7 +276,7 @@ class _Parser(Declared):
         return tuple(comparisons)
 
     def parse_host_access(self, raw: object) -> tuple[str, ...]:
-        if not isinstance(raw, list) or any(value not in HOST_ACCESS for value in raw):
+        if not isinstance(raw, list) or not all(among(value, HOST_ACCESS) for value in raw):
             self.error("host_access", f"expected a list among {', '.join(sorted(HOST_ACCESS))}")
             return ()
         return tuple(raw)
@@ -268,7 +292,7 @@ class _Parser(Declared):
             if not isinstance(item, dict):
                 self.error(path, "expected a mapping with title and run")
                 continue
-            for key in sorted(set(item) - COMMAND_KEYS):
+            for key in sorted(set(item) - COMMAND_KEYS, key=str):
                 self.error(
                     f"{path}.{key}", f"unknown field; expected one of {', '.join(sorted(COMMAND_KEYS))}"
                 )
