@@ -13,6 +13,7 @@ from catalog.content.sources import (
     ExampleSource,
     MutantSource,
     load_yaml,
+    read_text,
 )
 from catalog.content.taxonomy import SLUG_PATTERN
 from worker.images.build_context import parse_dockerfile
@@ -21,11 +22,13 @@ from worker.scenario import Scenario, parse_scenario
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*$")
 MOST_FILES = 50
-MOST_FILE_BYTES = 256 * 1024
 LEAST_EXPECTATIONS = 2  # "it built and exited 0" proves no pattern
 
 
-def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> ExampleSource | None:
+def load_example(
+    root: Path, folder: Path, bases: set[str], errors: list, *, trust: str = "curated"
+) -> ExampleSource | None:
+    """The example in `folder`, checked for `trust` (worker/scenario/trust.py); None, with errors."""
     relative = folder.relative_to(root)
     before = len(errors)
     if not SLUG_PATTERN.match(folder.name):
@@ -34,13 +37,14 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
     scenario_file = str(relative / SCENARIO_FILE)
     source = next((f for f in files if f.path == SCENARIO_FILE), None)
     if source is None:
-        errors.append(ContentError(scenario_file, "", "missing: every example needs an example.yaml"))
+        if not (folder / SCENARIO_FILE).is_file():  # else read_files said why it could not be read
+            errors.append(ContentError(scenario_file, "", "missing: every example needs an example.yaml"))
         return None
     raw, error = load_yaml(source.content, scenario_file)
     if error:
         errors.append(error)
         return None
-    scenario, problems = parse_scenario(raw, own_files(files))
+    scenario, problems = parse_scenario(raw, own_files(files), trust=trust)
     errors.extend(ContentError(scenario_file, problem.field, problem.message) for problem in problems)
     if scenario and scenario.proving_expectation_count < LEAST_EXPECTATIONS:
         errors.append(
@@ -58,7 +62,9 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
         contents = {f.path: f.content for f in files}
         for image in scenario.images:
             check_bases(contents[image.dockerfile], str(relative / image.dockerfile), bases, errors)
-    mutant = check_mutant(relative, raw, scenario, files, mutant_files, bases, errors) if scenario else None
+    mutant = (
+        check_mutant(relative, raw, scenario, files, mutant_files, bases, errors, trust) if scenario else None
+    )
     if len(errors) > before or scenario is None:
         return None
     return ExampleSource(
@@ -73,7 +79,14 @@ def load_example(root: Path, folder: Path, bases: set[str], errors: list) -> Exa
 
 
 def check_mutant(
-    relative: Path, raw: object, scenario: Scenario, files: list, mutant_files: list, bases: set, errors: list
+    relative: Path,
+    raw: object,
+    scenario: Scenario,
+    files: list,
+    mutant_files: list,
+    bases: set,
+    errors: list,
+    trust: str = "curated",
 ) -> MutantSource | None:
     """The mutant, if its files still fit the example's scenario and build only from listed bases."""
     before = len(errors)
@@ -84,7 +97,7 @@ def check_mutant(
     mutant_raw = without_dropped(raw, mutant.drops, scenario_file, errors) if mutant.drops else raw
     if mutant_raw is None:
         return None
-    parsed, problems = parse_scenario(mutant_raw, own_files(mutant.files))
+    parsed, problems = parse_scenario(mutant_raw, own_files(mutant.files), trust=trust)
     if parsed is not None and parsed != scenario:  # steps dropped, or a Compose file it starts changed
         mutant = dataclasses.replace(mutant, scenario=parsed.to_dict())
     for problem in problems:
@@ -115,13 +128,8 @@ def read_files(root: Path, folder: Path, errors: list) -> list[ExampleFileSource
         if not FILE_NAME.match(name):
             errors.append(ContentError(relative, "", "file names use letters, digits, '.', '_' and '-'"))
             continue
-        if path.stat().st_size > MOST_FILE_BYTES:
-            errors.append(ContentError(relative, "", f"larger than {MOST_FILE_BYTES // 1024} KiB"))
-            continue
-        try:
-            content = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            errors.append(ContentError(relative, "", "not UTF-8 text; examples hold text files only"))
+        content = read_text(path, relative, errors)
+        if content is None:
             continue
         executable = bool(path.stat().st_mode & stat.S_IXUSR)
         files.append(ExampleFileSource(path=name, content=content, executable=executable))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from catalog.content.bases import load_bases
 from catalog.content.examples import load_example
-from catalog.content.sources import ContentError, PatternSource, load_yaml
+from catalog.content.sources import ContentError, PatternSource, load_yaml, read_text
 from catalog.content.taxonomy import CATEGORY_SLUGS, KINDS, RELATIONS, SECTIONS, SLUG_PATTERN
 from catalog.verifications.before_after import before_and_after
 from catalog.verifications.comparison import image_pairs
@@ -52,7 +52,10 @@ def load_tree(root: Path) -> Tree:
     return Tree(tuple(patterns), tuple(bases), tuple(errors))
 
 
-def load_pattern(root: Path, folder: Path, bases: set[str], errors: list) -> PatternSource | None:
+def load_pattern(
+    root: Path, folder: Path, bases: set[str], errors: list, *, trust: str = "curated"
+) -> PatternSource | None:
+    """The pattern in `folder`, its examples checked for `trust`; None, with errors, if invalid."""
     readme = folder / "README.md"
     file = str(readme.relative_to(root))
     before = len(errors)
@@ -61,7 +64,10 @@ def load_pattern(root: Path, folder: Path, bases: set[str], errors: list) -> Pat
     if not readme.is_file():
         errors.append(ContentError(file, "", "missing: every pattern folder needs a README.md"))
         return None
-    meta, body = split_front_matter(readme.read_text(encoding="utf-8"), file, errors)
+    text = read_text(readme, file, errors)
+    if text is None:
+        return None
+    meta, body = split_front_matter(text, file, errors)
     if meta is None:
         return None
     fields = FieldReader(meta, file, errors)
@@ -78,7 +84,7 @@ def load_pattern(root: Path, folder: Path, bases: set[str], errors: list) -> Pat
         errors.append(ContentError(file, "order", "expected a whole number"))
     check_sections(body, file, errors)
     unverifiable = fields.optional_text("unverifiable")
-    examples = load_examples(root, folder, bases, errors)
+    examples = load_examples(root, folder, bases, errors, trust)
     check_proof(kind, unverifiable, examples, folder, file, errors)
     if kind == "anti-pattern":
         check_before_and_after(examples, folder.name, errors)
@@ -160,13 +166,13 @@ def check_sections(body: str, file: str, errors: list) -> None:
         errors.append(ContentError(file, "body", f"expected the sections {expected}, in that order"))
 
 
-def load_examples(root: Path, folder: Path, bases: set[str], errors: list) -> list:
+def load_examples(root: Path, folder: Path, bases: set[str], errors: list, trust: str = "curated") -> list:
     examples_dir = folder / "examples"
     if not examples_dir.is_dir():
         return []
     examples = []
     for example_dir in sorted(path for path in examples_dir.iterdir() if path.is_dir()):
-        example = load_example(root, example_dir, bases, errors)
+        example = load_example(root, example_dir, bases, errors, trust=trust)
         if example:
             examples.append(example)
     return examples
@@ -259,7 +265,11 @@ class FieldReader:
 
     def choices(self, field: str, allowed: tuple[str, ...], most: int) -> list[str]:
         values = self.meta.get(field)
-        if not isinstance(values, list) or not 1 <= len(values) <= most:
+        if (
+            not isinstance(values, list)
+            or not 1 <= len(values) <= most
+            or not all(isinstance(v, str) for v in values)
+        ):
             self.fail(field, f"expected a list of 1 to {most} among {', '.join(allowed)}")
             return []
         for value in values:

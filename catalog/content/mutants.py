@@ -112,7 +112,8 @@ def _drops(raw: object, spec_file: str, errors: list) -> tuple[tuple[int, tuple[
         return ()
     drops = []
     for index, item in enumerate(raw):
-        if not isinstance(item, dict) or set(item) != {"step", "params"} or not isinstance(item["step"], int):
+        shaped = isinstance(item, dict) and set(item) == {"step", "params"}
+        if not shaped or not isinstance(item["step"], int) or isinstance(item["step"], bool):
             errors.append(ContentError(spec_file, f"drops[{index}]", shape))
             continue
         params = item["params"]

@@ -3,10 +3,12 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from worker.yaml_text import parse_yaml
 
 SCENARIO_FILE = "example.yaml"  # every example folder's scenario
+MOST_FILE_BYTES = 256 * 1024  # of any one file the loader reads
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,32 @@ def load_yaml(text: str, file: str, line_offset: int = 0) -> tuple[object, Conte
     """Parse YAML; a syntax error comes back naming its line in the file."""
     data, problem = parse_yaml(text, line_offset)
     return data, ContentError(file, "", problem) if problem else None
+
+
+def read_text(path: Path, file: str, errors: list) -> str | None:
+    """A file of the tree as text, or None with an error: not a plain file, too large, not UTF-8, or NUL.
+
+    A link could read a file outside the tree and a pipe would be waited on for ever; the database
+    stores text without NUL characters; and a file larger than any example needs is not read at all:
+    so a hostile file is refused here, beside its name, rather than later.
+    """
+    if path.is_symlink() or not path.is_file():
+        errors.append(ContentError(file, "", "not a plain file; links, pipes and devices are not allowed"))
+        return None
+    if path.stat().st_size > MOST_FILE_BYTES:
+        errors.append(ContentError(file, "", f"larger than {MOST_FILE_BYTES // 1024} KiB"))
+        return None
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        errors.append(
+            ContentError(file, "", f"not UTF-8 text: byte 0x{data[error.start]:02x} at line {line}")
+        )
+        return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        errors.append(ContentError(file, "", f"holds a NUL character at line {line}; only text is allowed"))
+        return None
+    return text
