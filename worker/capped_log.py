@@ -8,7 +8,16 @@ import threading
 LOG_HEAD = 64 * 1024
 LOG_TAIL = 64 * 1024
 OUTPUT_LIMIT = 1024 * 1024
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Terminal control, as ECMA-48 writes it: CSI sequences (colours, cursor moves, clearing), strings
+# (OSC window titles and links, DCS, SOS, PM, APC) up to their terminator or the line's end, other
+# escapes, and every C0 and C1 control but tab and newline. A string left open must not swallow the
+# rest of the log, hence the line's end.
+_CONTROL = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
 
 
 class CappedLog:
@@ -57,5 +66,15 @@ def capped_text(text: str, head: int = 16 * 1024, tail: int = 16 * 1024) -> str:
 
 
 def _clean(data: bytes) -> str:
-    # NUL becomes a space: databases refuse it, and /proc/*/cmdline stays readable as words.
-    return _CONTROL.sub("", data.decode("utf-8", errors="replace").replace("\x00", " "))
+    return clean_text(data.decode("utf-8", errors="replace"))
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store, print on a terminal and stream: no terminal control but tab and newline.
+
+    NUL becomes a space: databases refuse it, and /proc/*/cmdline stays readable as words. A
+    carriage return that ends no line becomes a newline, so that nothing printed before it is
+    hidden by what follows (`ok\rFAIL` shows both).
+    """
+    text = text.replace("\x00", " ").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
