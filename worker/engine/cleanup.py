@@ -9,6 +9,7 @@ import docker
 from docker.errors import NotFound
 
 from worker.engine.client import label_filters
+from worker.engine.interrupts import INTERRUPTS
 
 
 def remove_labelled(client: docker.DockerClient, labels: Mapping[str, str]) -> list[str]:
@@ -27,6 +28,8 @@ def remove_labelled(client: docker.DockerClient, labels: Mapping[str, str]) -> l
     for kind, listing in listings.items():
         try:
             found = listing()
+        except INTERRUPTS:
+            raise
         except Exception as error:
             problems.append(f"listing {kind}s: {error}")
             continue
@@ -35,6 +38,8 @@ def remove_labelled(client: docker.DockerClient, labels: Mapping[str, str]) -> l
                 _remove(kind, item)
             except NotFound:
                 pass
+            except INTERRUPTS:
+                raise
             except Exception as error:
                 problems.append(f"{kind} {getattr(item, 'name', item)}: {error}")
     return problems
