@@ -7,24 +7,29 @@ through the site) share one runner; only this module says how far each is truste
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Collection, Mapping
 
 from docker.types import LogConfig, Ulimit
 
-from worker.images.build_context import Dockerfile, Files, parse_dockerfile, safe_path
+from worker.images.build_context import Dockerfile, Files, Instruction, parse_dockerfile, safe_path
+from worker.images.build_limits import BuildLimits
+from worker.images.variables import Assignment, assignments, reach, source_words
 
 TRUST_LEVELS = ("curated", "untrusted")
 DOCKERFILE_MAX = 64 * 1024
 CONTEXT_FILES_MAX = 50
 CONTEXT_FILE_MAX = 256 * 1024
 CONTEXT_TOTAL_MAX = 1024 * 1024
+INSTRUCTIONS_MAX = 200  # every instruction the classic builder runs makes one more image
 INSTRUCTIONS = {
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
     "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
 }  # fmt: skip
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.I)
 _WORDS = re.compile(r'[^\s\[\]",]+')  # words of both the shell and the JSON form
+_URLISH = re.compile(r":|@|github\.com/", re.I)  # no URL or git remote is written without one of these
 NOBODY = "65534:65534"
 
 
@@ -44,11 +49,15 @@ class ImageRefProblem:
     message: str  # in the policy's words; the content loader says it in its own
 
 
-def check_dockerfile(text: str, allowed_bases: Collection[str]) -> list[Finding]:
+def check_dockerfile(
+    text: str, allowed_bases: Collection[str], build_args: Mapping[str, str] | None = None
+) -> list[Finding]:
     """Everything in an untrusted Dockerfile that could make the engine fetch, pull or run more than it says.
 
     The daemon fetches `ADD <url>` and registry references even with the build's
     network off, and `# syntax=` would pull a frontend image; so they never reach it.
+    ADD sources are judged with every value the file's ARG and ENV lines and the
+    `build_args` could put into them, since the daemon substitutes after this check.
     """
     if len(text.encode()) > DOCKERFILE_MAX:
         return [Finding(0, f"the Dockerfile is larger than {DOCKERFILE_MAX // 1024} KiB")]
@@ -61,6 +70,11 @@ def check_dockerfile(text: str, allowed_bases: Collection[str]) -> list[Finding]
     ]
     if not dockerfile.instructions:
         findings.append(Finding(0, "the Dockerfile has no instructions"))
+    if len(dockerfile.instructions) > INSTRUCTIONS_MAX:
+        findings.append(
+            Finding(0, f"{len(dockerfile.instructions)} instructions; at most {INSTRUCTIONS_MAX} are allowed")
+        )
+    given = assignments(dockerfile, build_args)
     by_line: list[Finding] = []
     for instruction in dockerfile.instructions:
         line, keyword, args = instruction.line, instruction.keyword, instruction.args
@@ -72,9 +86,46 @@ def check_dockerfile(text: str, allowed_bases: Collection[str]) -> list[Finding]
             by_line.append(Finding(line, "FROM --platform is not allowed"))
         elif keyword == "ADD" and any(_REMOTE.match(word) for word in _WORDS.findall(args)):
             by_line.append(Finding(line, "ADD of a URL or a git repository is not allowed"))
+        elif keyword == "ADD":
+            by_line += _substituted_sources(instruction, given)
     by_line += [Finding(ref.line, ref.message) for ref in image_ref_problems(dockerfile, allowed_bases)]
     # One instruction per line: a stable sort puts each image problem after its line's other finding.
     return findings + sorted(by_line, key=lambda finding: finding.line)
+
+
+def _substituted_sources(instruction: Instruction, given: list[Assignment]) -> list[Finding]:
+    """ADD sources with variables: what may reach them must be plain file names of the context."""
+    findings = []
+    for word in source_words(instruction):
+        if "$" not in word:
+            continue
+        found = reach(word, given)
+        if found.unset:
+            findings.append(
+                Finding(
+                    instruction.line,
+                    f"ADD source {word!r} uses {', '.join(found.unset)}, which no ARG or ENV line of this "
+                    "Dockerfile sets: an ADD source may use only the file's own variables",
+                )
+            )
+        if _URLISH.search(word):  # `${NAME:-http://...}`: the word itself holds what the daemon may use
+            findings.append(
+                Finding(
+                    instruction.line,
+                    f"ADD source {word!r} mixes variables with ':', '@' or 'github.com/': "
+                    "ADD of a URL or a git repository is not allowed",
+                )
+            )
+        urlish = next((piece for piece in found.pieces if _URLISH.search(piece.text)), None)
+        if urlish:
+            findings.append(
+                Finding(
+                    instruction.line,
+                    f"ADD source {word!r} can become a URL ({urlish.source} gives {urlish.name} the value "
+                    f"{urlish.value!r}): ADD of a URL or a git repository is not allowed",
+                )
+            )
+    return findings
 
 
 def image_ref_problems(dockerfile: Dockerfile, allowed_bases: Collection[str]) -> list[ImageRefProblem]:
@@ -160,6 +211,28 @@ class RunPolicy:
     volumes_as_tmpfs: bool  # cover VOLUME paths with tmpfs (True) or labelled named volumes (False)
     default_user: str | None  # used when neither the step nor the image names a user
     host_access: bool  # may steps use host namespaces or the socket at all
+    timeout_max: float  # the most a scenario may run, whatever its timeout says
+    build: BuildLimits | None = None  # None: the builder's own (worker/images/builder.py)
+    # What one scenario may make at most (None: no count): its scenario's containers (helpers
+    # the runner starts and removes at once are not counted), volumes, networks and builds.
+    containers_max: int | None = None
+    volumes_max: int | None = None
+    networks_max: int | None = None
+    builds_max: int | None = None
+    volume_bytes: int | None = None  # a named volume's size (None: a volume on the engine's disk)
+    root_allowed: bool = True  # may a container or exec run as uid or gid 0
+    networks_reach_host: bool = True  # does a scenario's network give the host an address on it
+    labelled_scratch: bool = False  # build stages FROM scratch on a labelled stand-in (images/scratch.py)
+
+    def scenario_seconds(self, timeout: float) -> float:
+        """A scenario's timeout as a run takes it: a number of seconds, at most `timeout_max`.
+
+        The parser refuses what is no duration; a stored scenario read back is checked again,
+        since an infinite or NaN deadline would let every step wait for ever.
+        """
+        if not isinstance(timeout, int | float) or math.isnan(timeout) or timeout <= 0:
+            return self.timeout_max
+        return min(float(timeout), self.timeout_max)
 
 
 # Curated examples drop every capability and get back only what an ordinary root process
@@ -179,9 +252,21 @@ CURATED = RunPolicy(
     volumes_as_tmpfs=False,
     default_user=None,
     host_access=True,
+    timeout_max=3600.0,
+)
+# Untrusted builds get the runs' memory, one CPU, the runs' rlimits, a process limit (build_cgroup.py)
+# and 1 GiB of disk for all their steps' layers together.
+UNTRUSTED_BUILD = BuildLimits(
+    memory=512 * MIB,
+    cpu_shares=512,
+    cpu_quota=100_000,
+    ulimits=(("nofile", 1024), ("core", 0), ("fsize", 64 * MIB)),
+    disk=1024 * MIB,
+    pids=128,
 )
 # An untrusted run is a curated one with less: no capability back, half the processes, no memory
-# above the default, a read-only root with tmpfs over VOLUME paths, nobody as user, no host access.
+# above the default, a read-only root with tmpfs over VOLUME paths, nobody as user, no host access,
+# no user 0, ten minutes, limited builds, and few objects, each volume a capped tmpfs.
 UNTRUSTED = dataclasses.replace(
     CURATED,
     trust="untrusted",
@@ -192,6 +277,16 @@ UNTRUSTED = dataclasses.replace(
     volumes_as_tmpfs=True,
     default_user=NOBODY,
     host_access=False,
+    timeout_max=600.0,
+    build=UNTRUSTED_BUILD,
+    containers_max=10,
+    volumes_max=5,
+    networks_max=5,
+    builds_max=10,
+    volume_bytes=64 * MIB,
+    root_allowed=False,
+    networks_reach_host=False,
+    labelled_scratch=True,
 )
 POLICIES = {policy.trust: policy for policy in (CURATED, UNTRUSTED)}
 TMPFS_OPTIONS = "rw,nosuid,nodev,size=64m"

@@ -13,7 +13,7 @@ import docker
 from docker.errors import APIError
 
 from worker.bases.specs import load_allowed_bases
-from worker.capped_log import CappedLog, capped_text
+from worker.capped_log import CappedLog, capped_text, clean_text
 from worker.commands.locks import DEFAULT_ROOT as DEFAULT_LOCK_ROOT
 from worker.commands.session import CommandsUnavailable, run_commands
 from worker.commands.tools import CommandTools, ToolsMissing, find_tools
@@ -27,6 +27,7 @@ from worker.engine.client import (
     engine_info,
 )
 from worker.engine.disk_space import EngineLowOnDisk, ensure_free_space
+from worker.engine.interrupts import INTERRUPTS
 from worker.images.build_context import safe_path
 from worker.images.insight import image_insight
 from worker.policy import RunPolicy, check_context, check_dockerfile, run_policy
@@ -69,8 +70,9 @@ def run_scenario(
     """Build the example's images, run its steps in order, judge every expectation.
 
     Everything the run creates carries `labels` plus a per-run label, and is removed
-    before returning (images excepted: see builder.remove_images). EngineUnavailable
-    and exceptions raised by `on_event` propagate; every other problem is a result.
+    before returning (images excepted: see builder.remove_images). EngineUnavailable,
+    exceptions raised by `on_event` and Celery's time limit (worker/engine/interrupts.py)
+    propagate, after the clean-up; every other problem is a result.
     `allowed_bases` is the FROM allow-list for untrusted examples (default: bases.yaml).
     `analyse` reads every built image's layers and lints its Dockerfile (worker/images/insight.py).
     `base_cache` is a folder that keeps base images' configs between runs (worker/bases/run_bases.py).
@@ -100,7 +102,7 @@ def run_scenario(
             files,
             labels,
             policy,
-            deadline=started + scenario.timeout,
+            deadline=started + policy.scenario_seconds(scenario.timeout),
             emit=emit,
             nocache=nocache,
             base_cache=base_cache,
@@ -122,7 +124,7 @@ def run_scenario(
             if analyse:
                 with engine_errors():
                     collect_insights(ctx)
-        except (EngineUnavailable, _CallbackError):
+        except (EngineUnavailable, _CallbackError, *INTERRUPTS):
             raise
         except APIError as error:  # the layer analysis or the clean-up met an engine error
             tally.stop("INFRA", engine_fault(error) or f"the engine refused a request of the runner: {error}")
@@ -165,9 +167,11 @@ def refuse(
         return ("POLICY_REJECTED", f"unsafe file names: {unsafe}") if unsafe else None
     findings = [finding.message for finding in check_context(files)]
     bases = load_allowed_bases() if allowed_bases is None else allowed_bases
-    for dockerfile in sorted({spec.dockerfile for spec in scenario.images}):
-        text = files[dockerfile][0].decode("utf-8", errors="replace")
-        findings += [f"{dockerfile} line {f.line}: {f.message}" for f in check_dockerfile(text, bases)]
+    for spec in sorted(scenario.images, key=lambda spec: spec.dockerfile):
+        text = files[spec.dockerfile][0].decode("utf-8", errors="replace")
+        for found in check_dockerfile(text, bases, spec.build_args):
+            message = f"{spec.dockerfile} line {found.line}: {found.message}"
+            findings += [message] if message not in findings else []
     return ("POLICY_REJECTED", "; ".join(findings)) if findings else None
 
 
@@ -176,7 +180,8 @@ def run_steps(ctx: RunContext, tally: _Tally) -> None:
     for index, step in enumerate(steps):
         title = describe(step)
         if not tally.reason and ctx.remaining() <= 0:
-            tally.stop("RUN_TIMEOUT", f"the scenario's timeout of {ctx.scenario.timeout:.0f} s ran out")
+            seconds = ctx.policy.scenario_seconds(ctx.scenario.timeout)
+            tally.stop("RUN_TIMEOUT", f"the scenario's timeout of {seconds:.0f} s ran out")
         if tally.reason:
             tally.reports.append(StepReport(index, step.action, title, "not run"))
             continue
@@ -300,15 +305,20 @@ class _Tally:
 
     def stop(self, reason: str, detail: str) -> None:
         if not self.reason:
-            self.reason, self.detail = reason, detail
+            # Details quote the engine, which quotes the Dockerfile and the build's output.
+            self.reason, self.detail = reason, clean_text(detail)
 
     def record(
         self, ctx: RunContext, index: int, action: str, title: str, outcome: StepOutcome, took: float
     ) -> None:
-        self.checks.extend(outcome.checks)
+        # What a check observed may quote a container (its output, its processes' names): kept clean.
+        self.checks += [
+            dataclasses.replace(c, observed=clean_text(c.observed), detail=clean_text(c.detail))
+            for c in outcome.checks
+        ]
         passed = all(check.passed for check in outcome.checks)
         status = "error" if outcome.reason else ("passed" if passed else "failed")
-        detail = outcome.detail or outcome.summary
+        detail = clean_text(outcome.detail or outcome.summary)
         output = capped_text(outcome.output)
         self.reports.append(StepReport(index, action, title, status, took, detail, output))
         for check in outcome.checks:
@@ -367,10 +377,14 @@ class _Emitter:
         self.log = CappedLog()
 
     def __call__(self, line: str) -> None:
+        # Lines quote build output and Dockerfiles: no terminal control reaches a terminal or the live log.
+        line = clean_text(line)
         self.log.add(line + "\n")
         if self.on_event is not None:
             try:
                 self.on_event(line)
+            except INTERRUPTS:
+                raise  # not the caller's own error: `quietly` must not swallow it
             except Exception as error:
                 raise _CallbackError(error) from error
 

@@ -8,6 +8,7 @@ has gone (and removes its container, forcerm), which is exactly what we want.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -21,9 +22,10 @@ import requests
 import urllib3.exceptions
 from docker.errors import APIError
 
-from worker.capped_log import OUTPUT_LIMIT, CappedLog
+from worker.capped_log import OUTPUT_LIMIT, CappedLog, clean_text
 from worker.contract.results import BuildResult, BuildStepResult
 from worker.engine.client import EngineUnavailable, engine_errors, label_filters
+from worker.images.build_limits import BuildLimits, DiskWatch
 from worker.images.ids import hex_digest
 
 BUILD_MEMORY = 1024**3
@@ -40,6 +42,7 @@ KILLED = 137  # 128 + SIGKILL: the out-of-memory killer, `docker kill`, `docker 
 LAYER_VANISHED_SIGNS = ("unknown parent image ID", "No such image: sha256:", "failed to get digest")
 _VANISHED = re.compile("|".join(map(re.escape, (*LAYER_VANISHED_SIGNS, "No such container"))))
 _EMITTED_LINES = 400  # a live log shows at most this many lines of one build's output
+STEP_CONTAINER_GRACE = 10.0  # seconds the engine gets to remove a cancelled build's container
 
 
 class BuildStream:
@@ -65,7 +68,8 @@ class BuildStream:
             self._text(str(event["stream"]))
         elif "errorDetail" in event or "error" in event:
             detail = event.get("errorDetail") or {}
-            self.error = str(detail.get("message") or event.get("error") or "the build failed")
+            # The engine quotes the failed instruction: a Dockerfile's own terminal control stays out.
+            self.error = clean_text(str(detail.get("message") or event.get("error") or "the build failed"))
             code = detail.get("code")
             self.exit_code = code if isinstance(code, int) else None
             self.failed_instruction = self.steps[-1].instruction if self.steps else ""
@@ -128,11 +132,15 @@ def build_image(
     nocache: bool = False,
     aliases: Mapping[str, str] | None = None,
     on_line: Callable[[str], None] = lambda line: None,
+    limits: BuildLimits | None = None,
+    cgroup_parent: str | None = None,
 ) -> BuildResult:
     """Build and tag one image before `deadline` (time.monotonic()); never pulls.
 
     Raises EngineUnavailable when the engine cannot be reached; every other outcome,
-    including a malformed Dockerfile (HTTP 400), is a BuildResult.
+    including a malformed Dockerfile (HTTP 400), is a BuildResult. `limits` default to
+    BUILD_MEMORY and BUILD_CPU_SHARES; `cgroup_parent` is where the engine puts the RUN
+    containers (worker/images/build_cgroup.py).
     """
     for name, value in (build_args or {}).items():
         if not _NAME.match(name) or "\x00" in value:
@@ -148,11 +156,12 @@ def build_image(
         "pull": False,
         "nocache": nocache,
         "networkmode": "none",
-        "memory": BUILD_MEMORY,
-        "memswap": BUILD_MEMORY,
-        "cpushares": BUILD_CPU_SHARES,
         "shmsize": 64 * 1024 * 1024,
     }
+    limits = limits or BuildLimits(memory=BUILD_MEMORY, cpu_shares=BUILD_CPU_SHARES)
+    params.update(limits.params())
+    if cgroup_parent:
+        params["cgroupparent"] = cgroup_parent
     if labels:
         params["labels"] = json.dumps(dict(labels))
     if target:
@@ -174,6 +183,7 @@ def build_image(
             # A backstop only: the watchdog below ends the build at its deadline.
             timeout=(10, max(1.0, deadline - time.monotonic()) + 30),
         )
+    finished = False
     try:
         if response.status_code >= 400:
             return _refused(image_name, tag, response, started)
@@ -182,12 +192,15 @@ def build_image(
         )
         watchdog.daemon = True
         watchdog.start()
+        watch = DiskWatch(client, stream, limits.disk, lambda: stop.fire(response, "disk"))
         try:
-            for event in api._stream_helper(response, decode=True):
-                stream.feed(event)
-                if stream.log.total > OUTPUT_LIMIT:
-                    stop.fire(response, "output")
-                    break
+            with watch if limits.disk else contextlib.nullcontext():
+                for event in api._stream_helper(response, decode=True):
+                    stream.feed(event)
+                    if stream.log.total > OUTPUT_LIMIT:
+                        stop.fire(response, "output")
+                        break
+            finished = not stop.reason
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             if not stop.reason:
                 raise EngineUnavailable(f"the build stream broke: {error}") from error
@@ -195,15 +208,38 @@ def build_image(
             watchdog.cancel()
     finally:
         response.close()
+        if not finished and stream.step_container:
+            # Cancelled (by us, or by an exception of the caller's): the engine removes the step's
+            # container once it notices the client left. Wait for that, so nothing outlives the call.
+            _remove_step_container(client, stream.step_container)
     stream.finish()
-    result = _result(image_name, tag, stream, stop.reason, time.monotonic() - started)
+    result = _result(image_name, tag, stream, stop.reason, time.monotonic() - started, limits.disk)
     if result.reason == "BUILD_FAILED" and result.exit_code == KILLED and stream.step_container:
-        return _blame_the_kill(client, result, stream.step_container, started_at)
+        return _blame_the_kill(client, result, stream.step_container, started_at, limits.memory)
     return result
 
 
+def _remove_step_container(client: docker.DockerClient, container: str) -> None:
+    """Wait a moment for the engine to remove a cancelled build's container, then remove it ourselves.
+
+    Such a container carries no label of the run (only what its image inherited), so neither the
+    run's clean-up nor the reaper would find it soon. Never raises an engine error.
+    """
+    until = time.monotonic() + STEP_CONTAINER_GRACE
+    try:
+        while time.monotonic() < until:
+            try:
+                client.api.inspect_container(container)
+            except docker.errors.NotFound:
+                return
+            time.sleep(0.1)
+        client.api.remove_container(container, force=True)
+    except (docker.errors.DockerException, requests.RequestException):
+        pass  # gone meanwhile, or the engine is away: the reaper's, by the labels its image gave it
+
+
 def _blame_the_kill(
-    client: docker.DockerClient, result: BuildResult, container: str, since: float
+    client: docker.DockerClient, result: BuildResult, container: str, since: float, memory: int
 ) -> BuildResult:
     """A step killed with SIGKILL: the example's fault only if it ran out of its own memory limit.
 
@@ -219,7 +255,7 @@ def _blame_the_kill(
         )
         oom = any(str(e.get("id") or e.get("Actor", {}).get("ID", "")).startswith(container) for e in events)
     if oom:
-        error = f"{result.error} (out of memory: the build's limit is {BUILD_MEMORY // 2**20} MiB)"
+        error = f"{result.error} (out of memory: the build's limit is {memory // 2**20} MiB)"
         return dataclasses.replace(result, error=error)
     error = (
         f"a build step was killed from outside the build ({result.error}); no out-of-memory event "
@@ -267,7 +303,9 @@ def _refused(image_name: str, tag: str, response: requests.Response, started: fl
     )
 
 
-def _result(image_name: str, tag: str, stream: BuildStream, stopped: str, duration: float) -> BuildResult:
+def _result(
+    image_name: str, tag: str, stream: BuildStream, stopped: str, duration: float, disk: int | None = None
+) -> BuildResult:
     if stopped == "deadline":
         reason, error = "BUILD_TIMEOUT", stream.error or "the build ran past its deadline and was cancelled"
     elif stopped == "output":
@@ -275,6 +313,9 @@ def _result(image_name: str, tag: str, stream: BuildStream, stopped: str, durati
             "OUTPUT_LIMIT",
             f"the build printed more than {OUTPUT_LIMIT // 1024} KiB and was cancelled",
         )
+    elif stopped == "disk":
+        written = f"more than {(disk or 0) // 2**20} MiB"
+        reason, error = "BUILD_FAILED", f"the build's steps wrote {written} to disk and it was stopped"
     elif stream.error and _VANISHED.search(stream.error):
         reason = "INFRA"
         error = f"an object the build stood on was removed from outside the run: {stream.error}"

@@ -12,11 +12,11 @@ import shlex
 
 from worker.policy import hardened_arguments, uncovered_volumes
 from worker.steps.context import RunContext, StepFailure
+from worker.steps.users import container_user
 from worker.steps.volumes import anonymous_volume, network, volume
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 SOCKET_LABELS_ENV = "CATALOG_LABELS"  # JSON object of the labels to put on anything made via the socket
-_USER = re.compile(r"^[A-Za-z0-9_.-]{1,64}(:[A-Za-z0-9_.-]{1,64})?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MOUNT_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")  # no ':' that could smuggle options into a bind
 
@@ -32,12 +32,6 @@ def words(value: str | list[str] | None, what: str) -> list[str] | None:
     if any("\x00" in word for word in argv):
         raise StepFailure("CHECK_FAILED", f"{what} holds a NUL character")
     return argv
-
-
-def checked_user(value: str | None) -> str | None:
-    if value is not None and not _USER.match(value):
-        raise StepFailure("CHECK_FAILED", f"user {value!r} must be a name or uid, optionally ':group'")
-    return value
 
 
 def checked_paths(paths: list[str], what: str) -> list[str]:
@@ -63,7 +57,7 @@ def container_arguments(ctx: RunContext, params: dict, image: str) -> dict:
     arguments = hardened_arguments(
         ctx.policy,
         config,
-        user=checked_user(params.get("user")),
+        user=container_user(ctx, image, config, params.get("user")),
         read_only=params.get("read_only", False),
         tmpfs=checked_paths(params.get("tmpfs", []), "tmpfs path"),
         mem_limit=params.get("mem_limit"),

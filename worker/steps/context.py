@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import time
 import uuid
@@ -19,7 +20,9 @@ from worker.contract.labels import ATTEMPT, BASE_COPY, INSTANCE, RUN, RUN_ONLY, 
 from worker.contract.results import BuildResult, Check, ImageFacts
 from worker.engine.cleanup import remove_labelled
 from worker.engine.client import engine_errors
+from worker.engine.interrupts import INTERRUPTS
 from worker.images.build_context import Files, context_tar, touched
+from worker.images.scratch import ScratchLoadError, load_scratch
 from worker.policy import RunPolicy
 from worker.steps.judges import Expectations, evaluate
 from worker.steps.output import ContainerOutput
@@ -96,6 +99,8 @@ class RunContext:
         self.outputs: list[tuple[str, ContainerOutput]] = []
         self.volumes: dict[str, str] = {}  # scenario name -> engine name
         self.networks: dict[str, str] = {}
+        self.intermediate_images: list[str] = []  # of every build, failed or not, for the clean-up
+        self.made: dict[str, int] = {}  # kind ("containers", "volumes"...) -> how many this run made
         self._context: bytes | None = None
         self._helper_image = ""
         self._serial = itertools.count(1)
@@ -112,8 +117,25 @@ class RunContext:
         return self.deadline - time.monotonic()
 
     def step_deadline(self, seconds: float) -> float:
-        """A step's own deadline, never past the scenario's."""
+        """A step's own deadline, never past the scenario's; NaN or a negative number means the scenario's.
+
+        The parser refuses such durations; a stored scenario is checked again here.
+        """
+        if not isinstance(seconds, int | float) or math.isnan(seconds) or seconds < 0:
+            return self.deadline
         return min(self.deadline, time.monotonic() + seconds)
+
+    def seconds(self, seconds: float) -> float:
+        """A duration a step hands to the engine (a stop's grace), cut to what the scenario has left."""
+        return max(0.0, self.step_deadline(seconds) - time.monotonic())
+
+    def count(self, kind: str, most: int | None) -> None:
+        """One more object of `kind` ("containers", "volumes"...) made; refused past the policy's `most`."""
+        self.made[kind] = self.made.get(kind, 0) + 1
+        if most is not None and self.made[kind] > most:
+            trust = self.policy.trust
+            detail = f"the example makes more than {most} {kind}; {trust} examples may make no more"
+            raise StepFailure("POLICY_REJECTED", detail)
 
     def engine_name(self, suffix: str) -> str:
         return f"cv-{self.token}-{suffix}"
@@ -132,13 +154,20 @@ class RunContext:
         self._context = None
 
     def base_copy(self, ref: str) -> str:
-        """The tag of this run's private copy of a base image, made on first use (bases/run_bases.py)."""
+        """The tag of this run's private copy of a base image, made on first use (bases/run_bases.py).
+
+        "scratch" has a copy too: an image of no layers that only carries the labels, so that the
+        images and build containers of a stage FROM scratch carry them as well (images/scratch.py).
+        """
         if ref not in self.base_copies:
             tag = f"{self.repository}:base-{len(self.base_copies) + 1}"
             labels = {**self.image_labels, BASE_COPY: self.token}
             try:
-                copy_base(self.client, ref, tag, labels, self.base_cache)
-            except BaseCopyError as error:
+                if ref == "scratch":
+                    load_scratch(self.client, tag, labels)
+                else:
+                    copy_base(self.client, ref, tag, labels, self.base_cache)
+            except (BaseCopyError, ScratchLoadError) as error:
                 raise StepFailure("INFRA", str(error)) from error
             self.base_copies[ref] = tag
             return tag
@@ -176,14 +205,15 @@ class RunContext:
     def _remove_intermediate_images(self) -> list[str]:
         """Newest first and never forced: an image another image or container still uses stays."""
         problems = []
-        for build in self.build_results:
-            for image in reversed(build.intermediate_images):
-                try:
-                    self.client.images.remove(image)
-                except (NotFound, APIError):
-                    pass  # gone with a child, or still needed (cached by a kept image): both fine
-                except Exception as error:
-                    problems.append(f"image {image}: {error}")
+        for image in reversed(self.intermediate_images):
+            try:
+                self.client.images.remove(image)
+            except (NotFound, APIError):
+                pass  # gone with a child, or still needed (cached by a kept image): both fine
+            except INTERRUPTS:
+                raise
+            except Exception as error:
+                problems.append(f"image {image}: {error}")
         return problems
 
     def cleanup(self) -> list[str]:
@@ -213,7 +243,7 @@ def retry_until(
     Authors write `retry_for: 10s` instead of a sleep: a server that is up after
     0.4 s passes after 0.4 s. An observation marked "final" (a timeout, a flood) is not retried.
     """
-    until = min(ctx.deadline, time.monotonic() + retry_for)
+    until = ctx.step_deadline(retry_for)
     while True:
         observed = observe()
         checks = tuple(evaluate(index, step.action, step.expect, observed, expectations))

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from worker.engine.client import engine_errors
 from worker.steps.action import StepAction
-from worker.steps.arguments import checked_user, words
+from worker.steps.arguments import words
 from worker.steps.context import RunContext, StepOutcome, retry_until
 from worker.steps.judges import DURATION_MAX, EXIT_CODE, OUTPUT, seconds
 from worker.steps.output import run_exec
+from worker.steps.users import exec_user
 
 if TYPE_CHECKING:
     from worker.scenario.model import Step
@@ -21,7 +22,7 @@ EXEC_SECONDS = 30.0
 def exec_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
     handle = ctx.containers[step.params["container"]]
     command = words(step.params["command"], "command") or []
-    user = checked_user(step.params.get("user")) or ""
+    user = exec_user(ctx, handle.id, step.params.get("user"))
     timeout = step.params.get("timeout", EXEC_SECONDS)
 
     def observe() -> dict:

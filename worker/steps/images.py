@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from worker.contract.results import BuildResult, ImageFacts
-from worker.images.build_context import Dockerfile, context_tar, labelled_build, parse_dockerfile
+from worker.images.build_cgroup import BuildUnconfined, confining_cgroup
+from worker.images.build_context import Dockerfile, context_tar, expand, labelled_build, parse_dockerfile
 from worker.images.builder import build_image
 from worker.images.facts import collect_image_facts
 from worker.images.ids import short_id
@@ -28,11 +30,15 @@ def dockerfile_of(ctx: RunContext, spec: ImageSpec) -> Dockerfile:
 def build_now(ctx: RunContext, name: str) -> BuildResult:
     """Build an image from the current files and remember the result (the latest build wins)."""
     spec = spec_of(ctx, name)
-    refs = dockerfile_of(ctx, spec).external_refs(spec.build_args)
+    ctx.count("builds", ctx.policy.builds_max)
+    parsed = dockerfile_of(ctx, spec)
+    refs = parsed.external_refs(spec.build_args)
     for ref in refs:
         if not ctx.has_image(ref):
             # Without a local base the builder would try a registry; the worker never pulls.
             raise StepFailure("INFRA", f"base image {ref} (image {name}) is not on this engine")
+    if ctx.policy.labelled_scratch and _uses_scratch(parsed, spec.build_args):
+        refs.append("scratch")  # so that a stage FROM scratch is labelled too (images/scratch.py)
     # Built FROM the run's private copies, so the first build is cold whatever the engine built before.
     copies = {ref: ctx.base_copy(ref) for ref in refs}
     ctx.emit(f"build {name} from {spec.dockerfile}")
@@ -40,25 +46,32 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
         ctx.files, spec.dockerfile, spec.target, ctx.image_labels, copies, spec.build_args
     )
     try:
-        result = build_image(
-            ctx.client,
-            image_name=name,
-            context=context_tar(files),
-            dockerfile=dockerfile,
-            tag=f"{ctx.repository}:{name}",
-            labels={},
-            deadline=ctx.step_deadline(BUILD_SECONDS),
-            target=spec.target,
-            build_args=spec.build_args,
-            # Cold: the run's first build takes nothing from the engine's cache; later builds may reuse
-            # the run's own layers, which is what the examples about the cache show (a rebuild, a second
-            # image on the same lower layers). Built FROM the run's base copies, nothing else can match.
-            nocache=ctx.nocache and not ctx.build_results,
-            aliases={tag: ref for ref, tag in copies.items()},
-            on_line=lambda line: ctx.emit(f"  {name}| {line}"),
-        )
+        with _confined(ctx, parsed) as cgroup_parent:
+            result = build_image(
+                ctx.client,
+                image_name=name,
+                context=context_tar(files),
+                dockerfile=dockerfile,
+                tag=f"{ctx.repository}:{name}",
+                labels={},
+                deadline=ctx.step_deadline(BUILD_SECONDS),
+                target=spec.target,
+                build_args=spec.build_args,
+                # Cold: the run's first build takes nothing from the engine's cache; later builds may
+                # reuse the run's own layers, which is what the examples about the cache show (a rebuild,
+                # a second image on the same lower layers). Built FROM the run's base copies, nothing
+                # else can match.
+                nocache=ctx.nocache and not ctx.build_results,
+                aliases={tag: ref for ref, tag in copies.items()},
+                on_line=lambda line: ctx.emit(f"  {name}| {line}"),
+                limits=ctx.policy.build,
+                cgroup_parent=cgroup_parent,
+            )
     except ValueError as error:  # a target or build argument that is not plain text
         raise StepFailure("POLICY_REJECTED", f"image {name}: {error}") from error
+    except BuildUnconfined as error:  # the machine's fault: the example waits for an engine that can
+        raise StepFailure("INFRA", f"image {name}: {error}") from error
+    ctx.intermediate_images += result.intermediate_images
     vanished = [ref for ref, tag in copies.items() if not result.ok and not ctx.has_image(tag)]
     if vanished:  # removed from outside after the check above: the builder then tried a registry
         detail = f"image {name}: this run's copy of {vanished[0]} disappeared: {result.error}"
@@ -72,6 +85,20 @@ def build_now(ctx: RunContext, name: str) -> BuildResult:
         f"build {name}: {state} in {result.duration:.1f} s, {cached}/{len(result.steps)} steps from cache"
     )
     return result
+
+
+def _uses_scratch(dockerfile: Dockerfile, build_args: dict[str, str]) -> bool:
+    values = {**dockerfile.meta_args(), **build_args}
+    return any(expand(stage.base, values) == "scratch" for stage in dockerfile.stages)
+
+
+def _confined(ctx: RunContext, dockerfile: Dockerfile) -> contextlib.AbstractContextManager[str | None]:
+    """The cgroup an untrusted build's RUN steps run under (images/build_cgroup.py), or none."""
+    limits = ctx.policy.build
+    if not limits or not limits.pids or not any(i.keyword == "RUN" for i in dockerfile.instructions):
+        return contextlib.nullcontext()
+    labels, name = ctx.labels, ctx.helper_name("hold")
+    return confining_cgroup(ctx.client, ctx.helper_image(), labels, name, limits, ctx.remaining())
 
 
 def failure_detail(result: BuildResult) -> str:

@@ -36,6 +36,7 @@ def start_container(ctx: RunContext, params: dict, also_networks: tuple[str, ...
     """Create and start the container `params` describe; `also_networks` are joined before it starts."""
     image = image_id(ctx, params["image"])
     name = params.get("name", "")
+    ctx.count("containers", ctx.policy.containers_max)
     with engine_errors():
         arguments = container_arguments(ctx, params, image)
         container = ctx.client.containers.create(

@@ -22,7 +22,8 @@ STOP_SECONDS = 10.0
 def stop_step(ctx: RunContext, index: int, step: Step) -> StepOutcome:
     """docker stop, timed: SIGTERM, then SIGKILL after the timeout (whole seconds, as the engine takes it)."""
     handle = ctx.containers[step.params["container"]]
-    grace = max(0, math.ceil(step.params.get("timeout", STOP_SECONDS)))
+    # Never past the scenario's deadline: the engine would wait out any grace it is given.
+    grace = math.ceil(ctx.seconds(step.params.get("timeout", STOP_SECONDS)))
     started = time.monotonic()
     with engine_errors():
         ctx.client.api.stop(handle.id, timeout=grace)
