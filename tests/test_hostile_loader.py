@@ -16,9 +16,10 @@ from catalog.content.loader import load_pattern
 from catalog.content.taxonomy import CATEGORY_SLUGS
 from catalog.models import Example, Pattern
 from tests import factories
+from worker.expressions import search_bounded
 from worker.scenario import Scenario, parse_scenario
-from worker.scenario.expressions import search_bounded
 from worker.scenario.trust import trust_problems
+from worker.steps.judges import matches
 from worker.yaml_text import MAX_CHARS, parse_yaml
 
 pytestmark = pytest.mark.django_db
@@ -303,6 +304,16 @@ def test_a_search_that_backtracks_for_ever_is_stopped_in_time_and_leaves_no_proc
     assert time.monotonic() - started < 3
     assert search.found is None and not search.answered
     assert children() == before
+
+
+def test_an_output_check_whose_expression_backtracks_for_ever_fails_in_time():
+    judge = matches("output")  # output_matches and body_matches judge with it
+    started = time.monotonic()
+    [verdict] = judge(r"(a+)+$", {"output": "a" * 40 + "b"})
+    assert time.monotonic() - started < 5
+    assert not verdict.passed and verdict.observed.startswith("no answer within 2 s")
+    [found] = judge(r"^65534$", {"output": "uid\n65534\n"})
+    assert found.passed and found.observed == 'matched "65534"'
 
 
 def test_a_bounded_search_finds_what_re_finds_curated_back_references_included():

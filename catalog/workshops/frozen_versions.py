@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db.models import F, Q
 
-from catalog.content.rendering import highlight_file
+from catalog.content.importer import build_file
 from catalog.content.sources import SCENARIO_FILE
 from catalog.kits.plan import scenario_of  # the kit reads the frozen scenario the same way
 from catalog.models import Example, ExampleFile, Verification
@@ -71,23 +71,10 @@ def _version(
     stand_in = copy.copy(example)
     stand_in.content_hash = row.content_hash
     stand_in.__dict__.pop("parsed_scenario", None)  # the catalog's, if it was read already
-    shown = tuple(_file(stand_in, file) for file in files)
+    shown = tuple(build_file(stand_in, file.position, file) for file in files)  # highlighted as a sync does
     if any(file.path == SCENARIO_FILE for file in shown):
         stand_in.scenario = _scenario_dict(shown)
     return FrozenVersion(stand_in, shown, verification)
-
-
-def _file(example: Example, file: FrozenFile) -> ExampleFile:
-    highlighted, language = highlight_file(file.path, file.content)
-    return ExampleFile(
-        example=example,
-        path=file.path,
-        content=file.content,
-        highlighted_html=highlighted,
-        language=language,
-        executable=file.executable,
-        position=file.position,
-    )
 
 
 def _scenario_dict(files: tuple[ExampleFile, ...]) -> dict:

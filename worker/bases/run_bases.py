@@ -25,6 +25,7 @@ from pathlib import Path
 import docker
 
 from worker.engine.client import engine_errors
+from worker.images.config_load import ConfigLoadRefused, load_config_image
 from worker.images.ids import config_id, full_id, hex_digest
 
 SAVE_CHUNK = 2 * 1024 * 1024
@@ -100,19 +101,7 @@ def copy_base(
     config = json.loads(base_config(client, source["Id"], cache_dir))
     container_config = config.setdefault("config", {})
     container_config["Labels"] = {**(container_config.get("Labels") or {}), **labels}
-    raw = json.dumps(config, separators=(",", ":"), sort_keys=True).encode()
-    digest = hashlib.sha256(raw).hexdigest()
-    # Layer paths are only names here: the engine finds each layer by its chain and never opens them.
-    layers = [f"{hex_digest(diff_id)}/layer.tar" for diff_id in config["rootfs"]["diff_ids"]]
-    manifest = json.dumps([{"Config": f"{digest}.json", "RepoTags": [tag], "Layers": layers}]).encode()
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in ((f"{digest}.json", raw), ("manifest.json", manifest)):
-            member = tarfile.TarInfo(name)
-            member.size, member.mode = len(data), 0o644
-            tar.addfile(member, io.BytesIO(data))
-    with engine_errors():
-        for event in client.api.load_image(archive.getvalue(), quiet=True):
-            if isinstance(event, dict) and ("error" in event or "errorDetail" in event):
-                raise BaseCopyError(f"the engine refused the copy of {ref}: {event.get('error') or event}")
-    return full_id(digest)
+    try:
+        return load_config_image(client, config, tag)
+    except ConfigLoadRefused as refused:
+        raise BaseCopyError(f"the engine refused the copy of {ref}: {refused}") from refused

@@ -10,6 +10,7 @@ from worker.scenario.model import (
     Step,
     VolumeSpec,
 )
+from worker.scenario.parser import parse_scenario
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -22,14 +23,3 @@ __all__ = [
     "VolumeSpec",
     "parse_scenario",
 ]
-
-
-def __getattr__(name: str):
-    # The parser reads the steps' schemas (worker/steps/), and the steps' judges match with
-    # worker/scenario/expressions.py: importing the parser only when it is asked for keeps
-    # `import worker.scenario.expressions` from going round that circle.
-    if name == "parse_scenario":
-        from worker.scenario.parser import parse_scenario
-
-        return parse_scenario
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,8 +13,8 @@ from typing import Any
 
 from worker.compose_file import read_compose
 from worker.contract.quantities import parse_duration, parse_size
+from worker.expressions import expression_problem
 from worker.scenario.declared import Declared
-from worker.scenario.expressions import expression_problem
 from worker.scenario.model import TIMEOUT_MAX
 from worker.yaml_text import parse_yaml
 

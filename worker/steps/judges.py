@@ -8,12 +8,12 @@ The observed value is recorded whether the check passes or not, so a page can sh
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from worker.contract.quantities import format_size
 from worker.contract.results import Check
+from worker.expressions import SEARCH_SECONDS, search_bounded
 
 
 class Verdict(NamedTuple):
@@ -113,10 +113,14 @@ def not_contains(key: str) -> Judge:
 def matches(key: str) -> Judge:
     def judge(expected: Any, observed: Observed) -> list[Verdict]:
         text = str(observed.get(key) or "")
-        # MULTILINE: authors anchor a line (^65534$), not the whole output.
-        match = re.search(expected, text, re.MULTILINE)
-        if match:
-            return [Verdict(f"matches /{expected}/", f"matched {excerpt(match.group(0))}", True)]
+        # MULTILINE (search_bounded's default): authors anchor a line (^65534$), not the whole output.
+        # Bounded in time: an expression that backtracks for ever fails its check instead of hanging the run.
+        search = search_bounded(expected, text)
+        if search.found is not None:
+            return [Verdict(f"matches /{expected}/", f"matched {excerpt(search.found)}", True)]
+        if not search.answered:
+            slow = f"no answer within {SEARCH_SECONDS:g} s: the expression backtracks too much on this output"
+            return [Verdict(f"matches /{expected}/", slow, False, _tail(text))]
         return [Verdict(f"matches /{expected}/", f"no match; {_absent(text)}", False, _tail(text))]
 
     return judge

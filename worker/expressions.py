@@ -48,9 +48,8 @@ def search_bounded(
     compiled = re.compile(pattern, flags)  # in the parent: compile errors are the caller's to report
     reader, writer = os.pipe()
     pid = os.fork()
-    if (
-        pid == 0
-    ):  # the child: search, write "start end" or "-", and leave without any clean-up of the parent's
+    if pid == 0:
+        # The child: search, write "start end" or "-", and leave without any clean-up of the parent's.
         try:
             os.close(reader)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
