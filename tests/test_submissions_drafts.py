@@ -203,3 +203,17 @@ def test_the_start_page_asks_a_visitor_to_log_in(client, tree):
     assert 'Log in</a> or <a href="/accounts/signup/">sign up</a>' in page
     assert client.post("/contribute/", {"kind": "new", "slug": "x"}).status_code == 302
     assert not Submission.objects.exists()
+
+
+def test_a_pattern_added_to_the_catalog_after_a_check_is_seen_by_the_next(tree, author):
+    start(author, "new", "init-first")
+    submission = Submission.objects.get()
+    add_example(author, submission)
+    url = f"/contribute/{submission.pk}/"
+    post(author, url, readme_form(related="[{pattern: later, relation: uses}]"))
+    submission.refresh_from_db()
+    assert ["README.md", "related[0].pattern", "no pattern folder named 'later'"] in submission.problems
+    factories.write_pattern(tree, "later", symbol="Lt")  # the catalog's tree changes between two checks
+    post(author, f"{url}check/", {}, page=url)
+    submission.refresh_from_db()
+    assert submission.problems == []

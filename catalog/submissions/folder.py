@@ -9,6 +9,7 @@ back with the file, relative to the pattern's folder, and the field it is about.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from catalog.content.loader import check_across, load_pattern, load_tree, split_front_matter
+from catalog.content.loader import Tree, check_across, load_pattern, load_tree, split_front_matter
 from catalog.content.sources import ContentError, PatternSource, load_yaml
 
 README = "README.md"
@@ -103,9 +104,35 @@ def folder_digest(readme: str, files: Files) -> str:
     return digest.hexdigest()
 
 
+_trees: dict[Path, tuple[tuple[int, int], Tree]] = {}  # per process: the catalog's tree, as last loaded
+
+
+def catalog_tree(patterns_dir: Path) -> Tree:
+    """The catalog's patterns as the loader reads them, loaded again only when a file of theirs changed.
+
+    Every save of a draft is checked against them: the signature (the number of files and the newest
+    change) costs a walk of a few hundred stat calls, a load of the whole tree a second.
+    """
+    signature = tree_signature(patterns_dir)
+    known = _trees.get(patterns_dir)
+    if known is None or known[0] != signature:
+        known = (signature, load_tree(patterns_dir))
+        _trees[patterns_dir] = known
+    return known[1]
+
+
+def tree_signature(root: Path) -> tuple[int, int]:
+    count, newest = 0, 0
+    for folder, folders, names in os.walk(root):
+        for name in (*names, *folders):  # a removed or renamed file changes its folder's time
+            count += 1
+            newest = max(newest, os.stat(os.path.join(folder, name), follow_symlinks=False).st_mtime_ns)
+    return count, newest
+
+
 def check_folder(patterns_dir: Path, slug: str, readme: str, files: Files) -> Checked:
     """Load the folder as sync_patterns would, beside the catalog's bases and its other patterns."""
-    tree = load_tree(patterns_dir)
+    tree = catalog_tree(patterns_dir)
     errors: list[ContentError] = []
     with tempfile.TemporaryDirectory(prefix="catalog-submission-") as scratch:
         root = Path(scratch)

@@ -128,6 +128,11 @@ def page_context(submission: Submission, form: PatternForm, **extra) -> dict:
     }
 
 
+def form_errors(form) -> str:
+    """A form's errors in one sentence, for the message shown after the redirect back to the editor."""
+    return "; ".join(error for errors in form.errors.values() for error in errors)
+
+
 @never_cache
 @login_required
 @require_POST
@@ -135,9 +140,7 @@ def save_file(request, pk):
     submission = editable(request, pk)
     form = FileForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request, "The file was not saved: " + "; ".join(e for es in form.errors.values() for e in es)
-        )
+        messages.error(request, f"The file was not saved: {form_errors(form)}")
         return redirect(submission.get_absolute_url() + "#files")
     try:
         put_file(
@@ -172,9 +175,7 @@ def upload(request, pk):
     submission = editable(request, pk)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(
-            request, "Nothing was uploaded: " + "; ".join(e for es in form.errors.values() for e in es)
-        )
+        messages.error(request, f"Nothing was uploaded: {form_errors(form)}")
         return redirect(submission.get_absolute_url() + "#upload")
     upload_file = form.cleaned_data["archive"]
     limits = archives.UploadLimits()
