@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.html import escape
@@ -77,13 +77,7 @@ def workshop_handout(request, slug):
         if not cut or cut.keeps(item)
     ]
     examples = examples_of({item.pattern_id for _, item in kept})
-    by_slug = {
-        (item.pattern.slug, slug): key
-        for _, item in kept
-        for slug in item.examples
-        if (key := (item.pattern_id, slug)) in examples
-    }
-    frozen = frozen_examples(workshop, {named: examples[key] for named, key in by_slug.items()})
+    frozen = frozen_examples(workshop, {(e.pattern_slug, e.slug): e for e in examples.values()})
     sheets = [
         item_sheet(part, item, request.build_absolute_uri(item.pattern.get_absolute_url()), examples, frozen)
         for part, item in kept
@@ -104,7 +98,9 @@ def examples_of(pattern_ids: set[int]) -> dict[tuple[int, str], Example]:
     """Every example of these patterns with its files and `last_result`, the newest finished verification."""
     files = Prefetch("files", queryset=ExampleFile.objects.order_by("position", "path"))
     examples = list(
-        with_verification_ids(Example.objects.filter(pattern_id__in=pattern_ids)).prefetch_related(files)
+        with_verification_ids(Example.objects.filter(pattern_id__in=pattern_ids))
+        .annotate(pattern_slug=F("pattern__slug"))
+        .prefetch_related(files)
     )
     wanted = {example.newest_result_id for example in examples} - {None}
     # The log is the bulk of a row and the handout does not print it.
