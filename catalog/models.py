@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from catalog.submissions.models import Submission, SubmissionFile  # noqa: F401
+from catalog.submissions.models import ReviewComment, Submission, SubmissionFile, SubmissionRun  # noqa: F401
 from catalog.verifications.models import ImageLayers, Verification  # noqa: F401
 from catalog.verifications.status import ServiceBeat  # noqa: F401  (models of this app)
 from catalog.workshops.check_rooms import CheckRoom, MachineReport  # noqa: F401

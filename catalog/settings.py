@@ -207,9 +207,13 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
-CELERY_TASK_ROUTES = {"catalog.verify": {"queue": "verify"}}
+# Submissions only ever reach the sandbox's worker (worker/sandbox_engine.py, SANDBOX_QUEUE).
+CELERY_TASK_ROUTES = {
+    "catalog.verify": {"queue": "verify"},
+    "catalog.verify_submission": {"queue": "sandbox"},
+}
 # Start-up hooks (heartbeats, verifying what never was), and the tasks outside worker/tasks.py.
-CELERY_IMPORTS = ("worker.lifecycle", "worker.kit_tasks", "worker.workshop_tasks")
+CELERY_IMPORTS = ("worker.lifecycle", "worker.kit_tasks", "worker.workshop_tasks", "worker.submission_tasks")
 # Seconds between two passes of the workshops' re-verification (a day); an example is run cold at most once
 # a calendar day however often it passes (catalog/workshops/reverify.py).
 WORKSHOP_REVERIFY_INTERVAL = int(os.environ.get("WORKSHOP_REVERIFY_INTERVAL", str(24 * 60 * 60)))
@@ -224,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
     "wake-waiting-verifications": {
         "task": "catalog.wake_waiting",
         "schedule": float(os.environ.get("VERIFY_WAKE_INTERVAL", "10")),
+    },
+    # Submissions waiting for the sandbox are sent again; runs whose worker died are queued again.
+    "wake-submission-runs": {
+        "task": "catalog.wake_submission_runs",
+        "schedule": float(os.environ.get("SUBMISSION_WAKE_INTERVAL", "30")),
     },
     # Readiness checks and their attendees' reports past READINESS_KEEP_DAYS are deleted.
     "expire-readiness-checks": {
@@ -259,6 +268,14 @@ VERIFY_ON_START = env_bool("VERIFY_ON_START", True)
 SANDBOX_DOCKER_HOST = os.environ.get(
     "SANDBOX_DOCKER_HOST", f"unix://{BASE_DIR / 'var' / 'sandbox-engine' / 'docker.sock'}"
 )
+# Per account and per hour (a sliding hour): drafts started, and verifications asked for in the sandbox.
+SUBMISSIONS_PER_HOUR = int(os.environ.get("SUBMISSIONS_PER_HOUR", "10"))
+SUBMISSION_RUNS_PER_HOUR = int(os.environ.get("SUBMISSION_RUNS_PER_HOUR", "6"))
+# Failed log-ins per account name and per client address in LOGIN_WINDOW_SECONDS before log-in waits.
+LOGIN_FAILURES_ALLOWED = int(os.environ.get("LOGIN_FAILURES_ALLOWED", "5"))
+LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
+# A sandbox run whose worker has not beaten for this long is taken as dead and queued again.
+SUBMISSION_LEASE_SECONDS = int(os.environ.get("SUBMISSION_LEASE_SECONDS", "120"))
 # Names this catalog on a shared engine: every object its worker makes carries it, and its
 # reaper only ever looks at objects carrying it, so two catalogs (a site and a test run,
 # say) never remove each other's work. By default it follows the database, whose

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("catalog.workshops.trainer_urls")),
     path("accounts/", include("catalog.accounts.urls")),
     path("contribute/", include("catalog.submissions.urls")),
+    path("review/", include("catalog.submissions.review_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -20,8 +20,12 @@ class Progress:
     `finally` removes what it started; the newer attempt owns the row now.
     """
 
-    def __init__(self, verification_id: int, attempt: int):
-        self.verification_id, self.attempt = verification_id, attempt
+    def __init__(
+        self, verification_id: int, attempt: int, rows=Verification, lease_seconds: float | None = None
+    ):
+        # rows: the model whose row this is; SubmissionRun has the same fenced heartbeat and append_log.
+        self.verification_id, self.attempt, self.rows = verification_id, attempt, rows
+        self.lease_seconds = settings.VERIFY_LEASE_SECONDS if lease_seconds is None else lease_seconds
         self.lines: list[str] = []
         self.lock = threading.Lock()
         self.lost = threading.Event()
@@ -42,9 +46,9 @@ class Progress:
                 if self._quietly(self._flush) is False:
                     self.lost.set()
                     return
-                if time.monotonic() - renewed < settings.VERIFY_LEASE_SECONDS / 4:
+                if time.monotonic() - renewed < self.lease_seconds / 4:
                     continue
-                owned = self._quietly(lambda: Verification.heartbeat(self.verification_id, self.attempt))
+                owned = self._quietly(lambda: self.rows.heartbeat(self.verification_id, self.attempt))
                 if owned is False:
                     self.lost.set()
                     return
@@ -72,7 +76,7 @@ class Progress:
         with self.lock:
             text, self.lines = "".join(self.lines), []
         try:
-            return not text or Verification.append_log(self.verification_id, self.attempt, text)
+            return not text or self.rows.append_log(self.verification_id, self.attempt, text)
         except DatabaseError:
             with self.lock:  # kept for the next flush, in order
                 self.lines.insert(0, text)

@@ -32,6 +32,7 @@ from worker.images.build_context import safe_path
 from worker.images.insight import image_insight
 from worker.policy import RunPolicy, check_context, check_dockerfile, run_policy
 from worker.scenario import Scenario
+from worker.scenario.trust import trust_problems
 from worker.steps.compare import compare
 from worker.steps.context import RunContext, StepFailure, StepOutcome
 from worker.steps.dispatch import execute_step, failed
@@ -159,6 +160,9 @@ def refuse(
                 "HOST_ACCESS_DISABLED",
                 f"the example needs host access ({needed}); this worker does not allow it",
             )
+    forbidden = trust_problems(scenario, policy.trust)
+    if forbidden:  # the loader says so beside the field; a scenario built elsewhere is refused here too
+        return "POLICY_REJECTED", "; ".join(f"{problem.field}: {problem.message}" for problem in forbidden)
     missing = sorted({spec.dockerfile for spec in scenario.images} - set(files))
     if missing:
         return "POLICY_REJECTED", f"Dockerfile(s) not among the example's files: {', '.join(missing)}"

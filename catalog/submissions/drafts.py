@@ -21,6 +21,7 @@ from catalog.submissions.folder import (
     read_pattern,
 )
 from catalog.submissions.models import Submission, SubmissionFile
+from catalog.submissions.quotas import drafts_refusal
 
 EXAMPLE_PATH = re.compile(r"^examples/([a-z0-9]+(?:-[a-z0-9]+)*)/(.+)$")
 MOST_PATH_DEPTH = 8
@@ -42,6 +43,9 @@ def start_draft(author, kind: str, slug: str) -> Submission:
     """A new draft: an empty pattern to fill in, or a copy of the catalog's pattern to change."""
     if not SLUG_PATTERN.match(slug or ""):  # before it names a folder
         raise DraftRefused("a pattern's name in links is lower-case words joined by '-', like 'init-process'")
+    refusal = drafts_refusal(author)
+    if refusal:
+        raise DraftRefused(refusal)
     exists = (patterns_dir() / slug / README).is_file()
     if kind == Submission.Kind.NEW:
         if exists:

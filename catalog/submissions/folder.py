@@ -131,7 +131,11 @@ def tree_signature(root: Path) -> tuple[int, int]:
 
 
 def check_folder(patterns_dir: Path, slug: str, readme: str, files: Files) -> Checked:
-    """Load the folder as sync_patterns would, beside the catalog's bases and its other patterns."""
+    """Load the folder as sync_patterns would, beside the catalog's bases and its other patterns.
+
+    Its examples are checked as untrusted (worker/scenario/trust.py): a submission runs in the sandbox,
+    so what that refuses (root, host access) is said beside its field before anything runs.
+    """
     tree = catalog_tree(patterns_dir)
     errors: list[ContentError] = []
     with tempfile.TemporaryDirectory(prefix="catalog-submission-") as scratch:
@@ -140,7 +144,7 @@ def check_folder(patterns_dir: Path, slug: str, readme: str, files: Files) -> Ch
         if bases.is_file():
             (root / "bases.yaml").write_bytes(bases.read_bytes())
         write_folder(root / slug, readme, files)
-        source = load_pattern(root, root / slug, set(tree.bases), errors)
+        source = load_pattern(root, root / slug, set(tree.bases), errors, trust="untrusted")
     if source is not None:
         check_across([pattern for pattern in tree.patterns if pattern.slug != slug] + [source], errors)
     own = [error for error in errors if error.file == slug or error.file.startswith(f"{slug}/")]
