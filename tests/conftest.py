@@ -20,6 +20,7 @@ LABELS = {"catalog.owner": "tests", "catalog.test-run": RUN_ID}
 # A test that uses one of these fixtures gets the marker, so `-m docker` selects it.
 MARKER_FOR_FIXTURE = {
     "docker_client": "docker",
+    "sandbox_client": "docker",
     "redis_url": "redis",
     "chromium_path": "browser",
     "postgres_url": "postgres",
@@ -29,6 +30,7 @@ MARKER_FOR_FIXTURE = {
 DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
 
 _engine_used = False
+_sandbox_used = False  # the sandboxed engine was used: the session end checks it for leftovers too
 
 
 def require(service_name: str, ok: bool, how_to_fix: str) -> None:
@@ -108,6 +110,23 @@ def docker_client() -> Iterator[docker.DockerClient]:
     client.close()
 
 
+@pytest.fixture(scope="session")
+def sandbox_client():
+    """A client for the sandboxed engine (gVisor, no network) that `make services` starts."""
+    global _sandbox_used
+    from django.conf import settings
+
+    from worker.sandbox_engine import sandbox_client as connect_sandbox
+    from worker.sandbox_engine import sandbox_status
+
+    status = sandbox_status(settings.SANDBOX_DOCKER_HOST)
+    require("the sandboxed engine", status.ready, f"{status.problem} (`make services` as root starts it)")
+    _sandbox_used = True
+    client = connect_sandbox(settings.SANDBOX_DOCKER_HOST, timeout=120)
+    yield client
+    client.close()
+
+
 @pytest.fixture
 def docker_labels() -> dict[str, str]:
     """Labels for everything a test creates in Docker; the session end checks nothing kept them."""
@@ -154,13 +173,24 @@ def chromium_path() -> str:
 def _no_docker_leftovers() -> Iterator[None]:
     # Session-scoped and autouse, so it is set up first and torn down after every other fixture.
     yield
-    if not _engine_used:
-        return
-    client = _connect_engine()
-    try:
-        leftovers = _remove_labelled(client, {"label": f"catalog.test-run={RUN_ID}"})
-    finally:
-        client.close()
+    leftovers = []
+    if _engine_used:
+        client = _connect_engine()
+        try:
+            leftovers += _remove_labelled(client, {"label": f"catalog.test-run={RUN_ID}"})
+        finally:
+            client.close()
+    if _sandbox_used:
+        from django.conf import settings
+
+        from worker.sandbox_engine import sandbox_client as connect_sandbox
+
+        client = connect_sandbox(settings.SANDBOX_DOCKER_HOST, timeout=120)
+        try:
+            found = _remove_labelled(client, {"label": f"catalog.test-run={RUN_ID}"})
+            leftovers += [f"sandbox {item}" for item in found]
+        finally:
+            client.close()
     if leftovers:
         pytest.fail(f"tests left Docker objects behind (now removed): {', '.join(leftovers)}", pytrace=False)
 

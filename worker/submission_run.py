@@ -35,7 +35,7 @@ from worker.engine.client import EngineUnavailable
 from worker.engine.environment import environment_fingerprint
 from worker.images.build_context import context_files
 from worker.images.builder import try_remove_images
-from worker.progress import Progress
+from worker.progress import LeaseLost, Progress
 from worker.runner import run_scenario
 from worker.sandbox_engine import sandbox_client, sandbox_status
 from worker.scenario import Scenario
@@ -63,7 +63,7 @@ def verify_run(run_id: int) -> str:
             return "not claimed: finished, or running elsewhere"
         page_cache.bump_generation()
         try:
-            return run_claimed(client, run_id, attempt)
+            return run_claimed(client, run_id, attempt, status.runtime)
         except EngineUnavailable as error:
             SubmissionRun.wait(
                 run_id, f"The sandboxed engine failed during the run: {error}", attempt=attempt
@@ -78,7 +78,7 @@ def wait(run_id: int, why: str) -> str:
     return f"waiting: {why}" if SubmissionRun.wait(run_id, why) else "not waiting: not queued any more"
 
 
-def run_claimed(client: docker.DockerClient, run_id: int, attempt: int) -> str:
+def run_claimed(client: docker.DockerClient, run_id: int, attempt: int, runtime: str) -> str:
     run = SubmissionRun.objects.select_related("submission").get(pk=run_id)
     submission = run.submission
     readme, _ = compose_readme(submission.fields, submission.body)
@@ -93,12 +93,15 @@ def run_claimed(client: docker.DockerClient, run_id: int, attempt: int) -> str:
     results: list[dict] = []
     examples = checked.source.examples
     try:
+        progress.add(f"sandboxed engine {settings.SANDBOX_DOCKER_HOST}: runtime {runtime}, no network")
         for number, example in enumerate(examples, 1):
             SubmissionRun.heartbeat(
                 run_id, attempt, progress=f"example {number} of {len(examples)}: {example.slug}"
             )
             progress.add(f"== example {number} of {len(examples)}: {example.slug}")
             results.append(run_example(client, run, attempt, example, progress.add))
+    except LeaseLost:
+        return "superseded: a newer attempt owns the run"
     except SoftTimeLimitExceeded:
         limit = settings.VERIFY_SOFT_TIME_LIMIT
         return finish(
@@ -117,6 +120,7 @@ def run_claimed(client: docker.DockerClient, run_id: int, attempt: int) -> str:
 
 def run_labels(run: SubmissionRun, attempt: int, example: str) -> dict[str, str]:
     return {
+        **settings.VERIFY_EXTRA_LABELS,  # the suite's own labels, as curated runs carry them
         labels.OWNER: OWNER,
         labels.INSTANCE: settings.CATALOG_INSTANCE,
         labels.VERIFICATION: str(run.pk),

@@ -17,7 +17,8 @@ def quota_refusal(count: int, allowed: int, oldest: datetime | None, what: str) 
     if count < allowed:
         return ""
     again = timezone.localtime(oldest + HOUR).strftime("%H:%M") if oldest else "within the hour"
-    return f"this account has {what} {count} times in the last hour, the most allowed: try again at {again}"
+    times = "once" if count == 1 else f"{count} times"
+    return f"this account has {what} {times} in the last hour, the most allowed: try again at {again}"
 
 
 def runs_refusal(author) -> str:

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/files/delete/", views.delete_file, name="delete-file"),
     path("<int:pk>/upload/", views.upload, name="upload"),
     path("<int:pk>/check/", views.check_again, name="check"),
+    path("<int:pk>/submit/", views.submit_draft, name="submit"),
+    path("<int:pk>/runs/<int:run>/log", views.run_log, name="run-log"),
 ]

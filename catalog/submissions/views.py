@@ -5,13 +5,14 @@ POST with a CSRF token. What is typed is saved first and checked after: a draft 
 keeps every word, with each problem beside its field or file.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.content.rendering import render_markdown
 from catalog.models import Pattern
@@ -28,7 +29,12 @@ from catalog.submissions.drafts import (
 )
 from catalog.submissions.folder import README
 from catalog.submissions.forms import FileForm, PatternForm, StartForm, UploadForm
-from catalog.submissions.models import Submission
+from catalog.submissions.models import Submission, SubmissionRun
+from catalog.submissions.run_results import example_results
+from catalog.submissions.submit import latest_run, submit, submitted_digest
+from catalog.verifications.live_log import log_since
+from catalog.verifications.result import ago
+from worker.sandbox_engine import sandbox_status
 
 README_FIELDS = tuple(PatternForm.base_fields)
 
@@ -116,8 +122,14 @@ def page_context(submission: Submission, form: PatternForm, **extra) -> dict:
     ]
     other_files = sorted(set(by_file) - {file["path"] for file in files})
     general += [{"file": path, "field": "", "message": "; ".join(by_file[path])} for path in other_files]
+    run = latest_run(submission)
     return {
         "submission": submission,
+        "run": run,
+        "run_since": ago(run.queued_at) if run else "",
+        "run_results": example_results(run) if run else [],
+        "run_is_current": bool(run) and run.digest == submitted_digest(submission),
+        "sandbox_problem": sandbox_problem(run),
         "form": form,
         "fields": [(form[name], by_field.get(name, [])) for name in README_FIELDS],
         "general_problems": general,
@@ -203,3 +215,44 @@ def check_again(request, pk):
     submission = editable(request, pk)
     check_and_keep(submission)
     return redirect(submission.get_absolute_url() + "#problems")
+
+
+def sandbox_problem(run: SubmissionRun | None) -> str:
+    """Why a run not started yet may wait: the sandboxed engine's own sentence ("" when it is ready)."""
+    if run is None or run.state not in (SubmissionRun.State.QUEUED, SubmissionRun.State.WAITING):
+        return ""
+    return sandbox_status(settings.SANDBOX_DOCKER_HOST).problem
+
+
+@never_cache
+@login_required
+@require_POST
+def submit_draft(request, pk):
+    """Send the draft to the sandbox: it is checked again first, and the account's hourly quota holds."""
+    submission = own_submission(request, pk)
+    try:
+        submit(submission)
+    except DraftRefused as refused:
+        messages.error(request, f"Not submitted: {refused}.")
+        return redirect(submission.get_absolute_url() + "#problems")
+    messages.success(request, "Submitted: its examples and their mutants now run in the sandbox.")
+    return redirect(submission.get_absolute_url() + "#verification")
+
+
+@never_cache
+@login_required
+@require_GET
+def run_log(request, pk, run):
+    """The live state of a sandbox run and the log text after `offset`, for live-log.js."""
+    row = get_object_or_404(SubmissionRun, pk=run, submission__pk=pk, submission__author=request.user)
+    return JsonResponse(
+        {
+            "id": row.pk,
+            "state": row.state,
+            "state_label": row.get_state_display(),
+            "attempt": row.attempt,
+            "detail": row.detail or row.progress,
+            "finished": row.finished,
+            **log_since(request, row.log, row.attempt),
+        }
+    )

@@ -25,14 +25,13 @@ from catalog.serving import page_cache
 from catalog.serving.page_cache import page_cached
 from catalog.verifications.charts import status_badge_svg
 from catalog.verifications.latest import pattern_status
-from catalog.verifications.models import LOG_LIMIT
+from catalog.verifications.live_log import log_since
 from catalog.verifications.queueing import request_verification
 from catalog.verifications.result import STATUS_LABELS, ago, format_duration
 from catalog.verifications.status import STALE_WORKER, latest_engine_state
 
 RATE_LIMIT = 5  # presses of "Verify again" per client address ...
 RATE_WINDOW = 600  # ... within this many seconds
-LOG_TAIL = 64 * 1024  # what a live log sends at most when it starts over
 LATE_REAPER_PASSES = 5  # missed passes of the periodic reaper before the page calls it late
 BADGE_WORDS = {
     "passed": "passed",
@@ -110,13 +109,6 @@ def verification_log(request, pk):
     """The live state of a run and the log text after `offset` (an offset this view gave earlier)."""
     fields = ("state", "attempt", "detail", "log", "failure_reason", "waiting_since", "retry_at")
     verification = get_object_or_404(Verification.objects.only(*fields), pk=pk)
-    log = verification.log
-    offset = _int(request.GET.get("offset"))
-    attempt = request.GET.get("attempt", "")
-    # Start over when the client's text is not a prefix of ours: a new attempt cleared the
-    # log, or the log reached its cap and now loses its oldest text as it grows.
-    reset = offset > len(log) or (attempt and attempt != str(verification.attempt)) or len(log) >= LOG_LIMIT
-    start = max(0, len(log) - LOG_TAIL) if reset or offset == 0 else offset
     return JsonResponse(
         {
             "id": verification.pk,
@@ -127,18 +119,9 @@ def verification_log(request, pk):
             "retry_at": verification.retry_at,
             "detail": verification.detail,
             "finished": not verification.is_active,
-            "reset": bool(reset or (offset == 0 and start > 0)),
-            "offset": len(log),
-            "text": log[start:],
+            **log_since(request, verification.log, verification.attempt),
         }
     )
-
-
-def _int(value: str | None) -> int:
-    try:
-        return max(0, int(value or 0))
-    except ValueError:
-        return 0
 
 
 @page_cached
