@@ -1,4 +1,4 @@
-"""Trainers' accounts: sign-up with the password validators, log-in, log-out by POST, create_trainer."""
+"""Accounts (trainers, contributors, reviewers): sign-up with the password validators, log-in, log-out by POST, log-in throttled, create_trainer."""
 
 import io
 
@@ -73,3 +73,34 @@ def test_create_trainer_without_a_password_or_a_terminal(monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(CommandError, match="set TRAINER_PASSWORD"):
         call_command("create_trainer", "grace")
+
+
+def test_log_in_waits_after_too_many_failures_for_a_name_or_from_an_address(client, settings):
+    settings.LOGIN_FAILURES_ALLOWED = 3
+    User.objects.create_user("ada", password=PASSWORD)
+    User.objects.create_user("grace", password=PASSWORD)
+    for _ in range(3):
+        assert client.post("/accounts/login/", {"username": "ada", "password": "nope"}).status_code == 200
+    # Even the right password waits now, and the page says for how long.
+    refused = client.post("/accounts/login/", {"username": "ada", "password": PASSWORD})
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
+    assert "Too many failed log-ins for this name or from this address: try again in about 15 minutes" in (
+        refused.content.decode()
+    )
+    # The same address is slowed for other names too; another address may still log in as grace.
+    assert client.post("/accounts/login/", {"username": "grace", "password": PASSWORD}).status_code == 429
+    elsewhere = client.post(
+        "/accounts/login/", {"username": "grace", "password": PASSWORD}, REMOTE_ADDR="192.0.2.7"
+    )
+    assert elsewhere.status_code == 302
+    # ...but not as ada, whose name counts its failures from any address.
+    client.post("/accounts/logout/")
+    other = client.post(
+        "/accounts/login/", {"username": "ada", "password": PASSWORD}, REMOTE_ADDR="192.0.2.8"
+    )
+    assert other.status_code == 429
+
+
+def test_one_account_serves_trainers_and_contributors(client):
+    page = client.get("/accounts/signup/").content.decode()
+    assert "<h1>Sign up</h1>" in page and "submit patterns" in page and "workshops" in page
