@@ -1,4 +1,5 @@
-"""Accounts (trainers, contributors, reviewers): sign-up with the password validators, log-in, log-out by POST, log-in throttled, create_trainer."""
+"""Accounts (trainers, contributors, reviewers): sign-up with the password validators, log-in (throttled),
+log-out by POST, create_trainer."""
 
 import io
 
