@@ -21,6 +21,8 @@ WORKER_GLUE = {
     "worker.verification_run",  # one claimed attempt: the row read, the scenario run, the result stored
     "worker.progress",  # the attempt's live log and lease, written to its row while the scenario runs
     "worker.sweep",  # the reaper's sweep: which attempts are live, and its heartbeat row
+    "worker.submission_run",  # one claimed sandbox run of a submission: its folder read, results stored
+    "worker.submission_tasks",  # the sandbox's task, and the beat that wakes runs and reaps its engine
 }
 
 # Circles that were there before this test and lie outside the worker; each is to be broken.

@@ -30,7 +30,12 @@ def submit(submission: Submission) -> SubmissionRun:
     if checked.problems:
         count = len(checked.problems)
         plural = "s" if count != 1 else ""
-        raise DraftRefused(f"{count} problem{plural} to fix first, each shown beside its field")
+        first = checked.problems[0]
+        where = " ".join(part for part in (first.file, first.field) if part)
+        raise DraftRefused(
+            f"{count} problem{plural} to fix first, each shown beside its field; the first: "
+            f"{where + ': ' if where else ''}{first.message}"
+        )
     if not checked.source or not checked.source.examples:
         raise DraftRefused("a pattern is verified by its examples: add one under examples/<name>/ first")
     refusal = runs_refusal(submission.author)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import docker
 from docker.types import LogConfig
@@ -77,10 +78,25 @@ def confining_cgroup(
 
 
 def _cgroup_of(api: docker.APIClient, holder: str) -> str:
-    """The holder's pids cgroup, as the engine named it: read from inside, where it is the same path."""
+    """The holder's pids cgroup, as the engine named it: read from inside, where runc shows the same path.
+
+    gVisor's sandbox shows no host cgroup inside it; the engine's host does, at the sandbox's process
+    (the worker beside the sandboxed engine shares its PID namespace). A path that does not end with
+    the holder's id is someone else's, and the build is not confined.
+    """
     exec_id = api.exec_create(holder, ["cat", "/proc/self/cgroup"], stdout=True, stderr=True)["Id"]
-    lines = api.exec_start(exec_id).decode(errors="replace").splitlines()
-    path = next((line.split(":", 2)[2] for line in lines if line.split(":")[1:2] == ["pids"]), "")
+    path = _pids_path(api.exec_start(exec_id).decode(errors="replace"))
+    if path.rstrip("/").endswith(holder):
+        return path
+    pid = (api.inspect_container(holder).get("State") or {}).get("Pid") or 0
+    with contextlib.suppress(OSError):  # not this host's process: judged below by the path inside
+        path = _pids_path(Path(f"/proc/{int(pid)}/cgroup").read_text()) if pid else path
     if not path.rstrip("/").endswith(holder):
         raise BuildUnconfined(f"the engine's cgroup of a build holder is not its own ({path or 'none'})")
     return path
+
+
+def _pids_path(proc_cgroup: str) -> str:
+    """The pids hierarchy's path in a /proc/<pid>/cgroup text ("" when it has none)."""
+    lines = proc_cgroup.splitlines()
+    return next((line.split(":", 2)[2] for line in lines if line.split(":")[1:2] == ["pids"]), "")
