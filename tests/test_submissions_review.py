@@ -591,3 +591,28 @@ def test_a_patch_with_crlf_lines_and_words_beyond_ascii_applies_as_written(tmp_p
     assert folder_files(folder) == after
     log = git(folder, "log", "-1", "--format=%an|%s|%b").stdout
     assert log == "Zoë Ünïcode|Change pattern p: Zoë's|A change.\n\n"
+
+
+def test_the_author_reads_the_review_on_their_page_and_answers_it(tree, author, reviewer):
+    submission = submission_of(author)
+    url = f"/review/{submission.pk}/"
+    post(reviewer, url, {"decision": "request-changes", "body": "Name <b>when</b> not to use it."})
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(author)
+    own = f"/contribute/{submission.pk}/"
+    page = browser.get(own).content.decode()
+    assert (
+        "<strong>Changes requested:</strong>" in page
+        and "Name &lt;b&gt;when&lt;/b&gt; not to use it." in page
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = browser.post(
+        f"{own}reply/", {"csrfmiddlewaretoken": token, "body": "Done: see the new section."}
+    )
+    assert response.status_code == 302
+    [_, answer] = comments_for(submission)
+    assert (answer.author, answer.reviewer, answer.decision) == ("grace", False, "")
+    assert "Done: see the new section." in reviewer.get(url).content.decode()
+    assert browser.post(f"{own}reply/", {"csrfmiddlewaretoken": token, "body": " "}).status_code == 302
+    assert len(comments_for(submission)) == 2  # an empty comment is not added
+    assert Client().post(f"{own}reply/", {"body": "no token"}).status_code == 302  # to the log-in page

@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/upload/", views.upload, name="upload"),
     path("<int:pk>/check/", views.check_again, name="check"),
     path("<int:pk>/submit/", views.submit_draft, name="submit"),
+    path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/runs/<int:run>/log", views.run_log, name="run-log"),
 ]

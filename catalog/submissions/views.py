@@ -29,7 +29,8 @@ from catalog.submissions.drafts import (
 )
 from catalog.submissions.folder import README
 from catalog.submissions.forms import FileForm, PatternForm, StartForm, UploadForm
-from catalog.submissions.models import Submission, SubmissionRun
+from catalog.submissions.models import ReviewComment, Submission, SubmissionRun
+from catalog.submissions.review import COMMENT_MAX, comments_for
 from catalog.submissions.run_results import example_results
 from catalog.submissions.submit import latest_run, submit, submitted_digest
 from catalog.verifications.live_log import log_since
@@ -127,6 +128,8 @@ def page_context(submission: Submission, form: PatternForm, **extra) -> dict:
         "submission": submission,
         "run": run,
         "run_since": ago(run.queued_at) if run else "",
+        "comments": comments_for(submission),
+        "comment_max": COMMENT_MAX,
         "run_results": example_results(run) if run else [],
         "run_is_current": bool(run) and run.digest == submitted_digest(submission),
         "sandbox_problem": sandbox_problem(run),
@@ -256,3 +259,20 @@ def run_log(request, pk, run):
             **log_since(request, row.log, row.attempt),
         }
     )
+
+
+@never_cache
+@login_required
+@require_POST
+def reply(request, pk):
+    """The author answers the reviewers: a comment beside theirs, once the submission was submitted."""
+    submission = own_submission(request, pk)
+    body = request.POST.get("body", "").strip()
+    if submission.state == Submission.State.DRAFT:
+        messages.error(request, "Not sent: comments begin once the submission is submitted.")
+    elif not body or len(body) > COMMENT_MAX:
+        messages.error(request, f"Not sent: a comment holds 1 to {COMMENT_MAX} characters.")
+    else:
+        ReviewComment.objects.create(submission=submission, author=request.user, body=body)
+        messages.success(request, "Your comment was added.")
+    return redirect(submission.get_absolute_url() + "#review")
