@@ -112,3 +112,32 @@ def write_tree(root: Path, count: int = 3) -> list[str]:
 def symbol_for(index: int) -> str:
     letters = "abcdefghijklmnopqrstuvwxyz"
     return "P" + letters[index // 26 % 26] + letters[index % 26]
+
+
+def typed_readme(slug: str, symbol: str) -> dict[str, str]:
+    """A README's fields as the contributor's editor takes them: lists typed as YAML text."""
+    meta = front_matter(slug, symbol=symbol)
+    return {
+        "name": meta["name"],
+        "symbol": meta["symbol"],
+        "categories": "[runtime]",
+        "kind": "pattern",
+        "summary": meta["summary"],
+        "sources": yaml.safe_dump(meta["sources"]),
+    }
+
+
+GOODBYE = "#!/bin/sh\necho goodbye\n"  # the mutant's script: the hello is gone
+
+
+def draft_example(
+    *, dockerfile: str = DOCKERFILE, scenario_data: dict | None = None, mutant_script: str = GOODBYE
+) -> dict[str, tuple[str, bool]]:
+    """The files of a submitted example `hello` (busybox says hello) and its mutant, by path in the folder."""
+    return {
+        "examples/hello/Dockerfile": (dockerfile, False),
+        "examples/hello/hello.sh": (SCRIPT, True),
+        "examples/hello/example.yaml": (yaml.safe_dump(scenario_data or scenario(), sort_keys=False), False),
+        "examples/hello/mutant/mutant.yaml": (yaml.safe_dump({"undoes": "It no longer says hello."}), False),
+        "examples/hello/mutant/hello.sh": (mutant_script, True),
+    }

@@ -34,7 +34,6 @@ from tests.test_submission_archives import (
 from worker.submission_run import verify_run
 
 BUSYBOX = "busybox:1.35"
-SCRIPT = "#!/bin/sh\necho hello from the example\n"
 
 
 @dataclass(frozen=True)
@@ -99,36 +98,21 @@ class Harness:
 def start(browser: Client, author, slug: str = "hostile-case") -> Harness:
     """A new pattern whose README checks clean and whose one example (busybox says hello) is proven."""
     submission = Submission.objects.create(
-        author=author, kind="new", slug=slug, fields=readme_fields(slug), body=factories.body()
+        author=author,
+        kind="new",
+        slug=slug,
+        fields=factories.typed_readme(slug, symbol="Hc"),
+        body=factories.body(),
     )
     harness = Harness(browser, submission)
     example(harness, dockerfile=factories.DOCKERFILE, scenario=factories.scenario())
     return harness
 
 
-def readme_fields(slug: str) -> dict:
-    meta = factories.front_matter(slug, symbol="Hc")
-    return {
-        "name": meta["name"],
-        "symbol": meta["symbol"],
-        "categories": "[runtime]",
-        "kind": "pattern",
-        "summary": meta["summary"],
-        "sources": yaml.safe_dump(meta["sources"]),
-    }
-
-
 def example(harness: Harness, *, dockerfile: str, scenario: dict, extra: dict | None = None) -> None:
     """Write the example's files as rows (the editor's own path is tested in the content cases)."""
     submission = harness.submission
-    files = {
-        "examples/hello/Dockerfile": (dockerfile, False),
-        "examples/hello/hello.sh": (SCRIPT, True),
-        "examples/hello/example.yaml": (yaml.safe_dump(scenario, sort_keys=False), False),
-        "examples/hello/mutant/mutant.yaml": (yaml.safe_dump({"undoes": "It no longer says hello."}), False),
-        "examples/hello/mutant/hello.sh": ("#!/bin/sh\necho goodbye\n", True),
-        **(extra or {}),
-    }
+    files = {**factories.draft_example(dockerfile=dockerfile, scenario_data=scenario), **(extra or {})}
     for path, (content, executable) in files.items():
         SubmissionFile.objects.update_or_create(
             submission=submission, path=path, defaults={"content": content, "executable": executable}

@@ -16,7 +16,6 @@ import sys
 
 import pytest
 import requests
-import yaml
 
 from tests import factories
 from tests.conftest import RUN_ID
@@ -49,14 +48,8 @@ class Browser:
 
 
 def readme_fields() -> dict:
-    meta = factories.front_matter(SLUG, symbol="Hf")
     return {
-        "name": meta["name"],
-        "symbol": meta["symbol"],
-        "categories": "[runtime]",
-        "kind": "pattern",
-        "summary": meta["summary"],
-        "sources": yaml.safe_dump(meta["sources"]),
+        **factories.typed_readme(SLUG, symbol="Hf"),
         "related": "",
         "order": "",
         "unverifiable": "",
@@ -65,13 +58,7 @@ def readme_fields() -> dict:
     }
 
 
-EXAMPLE = {
-    "examples/hello/Dockerfile": (factories.DOCKERFILE, False),
-    "examples/hello/hello.sh": (factories.SCRIPT, True),
-    "examples/hello/example.yaml": (yaml.safe_dump(factories.scenario()), False),
-    "examples/hello/mutant/mutant.yaml": (yaml.safe_dump({"undoes": "It no longer says hello."}), False),
-    "examples/hello/mutant/hello.sh": ("#!/bin/sh\necho goodbye\n", True),
-}
+EXAMPLE = factories.draft_example()
 
 
 @pytest.mark.docker

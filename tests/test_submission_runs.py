@@ -6,7 +6,6 @@ import os
 from datetime import timedelta
 
 import pytest
-import yaml
 from celery import current_app
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -24,8 +23,6 @@ from worker.submission_tasks import wake_submission_runs
 
 pytestmark = pytest.mark.django_db
 
-GOODBYE = "#!/bin/sh\necho goodbye\n"
-
 
 @pytest.fixture
 def tree(tmp_path, settings):
@@ -40,30 +37,16 @@ def author():
     return get_user_model().objects.create_user("grace", password="a long passphrase of words")
 
 
-def typed_fields(slug: str) -> dict:
-    meta = factories.front_matter(slug, symbol="If")
-    return {
-        "name": meta["name"],
-        "symbol": meta["symbol"],
-        "categories": "[runtime]",
-        "kind": "pattern",
-        "summary": meta["summary"],
-        "sources": yaml.safe_dump(meta["sources"]),
-    }
-
-
-def draft(author, *, mutant_script: str = GOODBYE, slug: str = "init-first") -> Submission:
+def draft(author, *, mutant_script: str = factories.GOODBYE, slug: str = "init-first") -> Submission:
     """A new pattern with one example (busybox says hello) and its mutant, checked clean."""
     submission = Submission.objects.create(
-        author=author, kind="new", slug=slug, fields=typed_fields(slug), body=factories.body()
+        author=author,
+        kind="new",
+        slug=slug,
+        fields=factories.typed_readme(slug, symbol="If"),
+        body=factories.body(),
     )
-    files = {
-        "examples/hello/Dockerfile": (factories.DOCKERFILE, False),
-        "examples/hello/hello.sh": (factories.SCRIPT, True),
-        "examples/hello/example.yaml": (yaml.safe_dump(factories.scenario()), False),
-        "examples/hello/mutant/mutant.yaml": (yaml.safe_dump({"undoes": "It no longer says hello."}), False),
-        "examples/hello/mutant/hello.sh": (mutant_script, True),
-    }
+    files = factories.draft_example(mutant_script=mutant_script)
     for path, (content, executable) in files.items():
         SubmissionFile.objects.create(
             submission=submission, path=path, content=content, executable=executable

@@ -44,14 +44,8 @@ def start(browser: Client, kind: str, slug: str):
 
 
 def readme_form(**fields) -> dict:
-    meta = factories.front_matter("init-first", symbol="If")
     typed = {
-        "name": meta["name"],
-        "symbol": meta["symbol"],
-        "categories": "[runtime]",
-        "kind": "pattern",
-        "summary": meta["summary"],
-        "sources": yaml.safe_dump(meta["sources"]),
+        **factories.typed_readme("init-first", symbol="If"),
         "related": "",
         "order": "",
         "unverifiable": "",
@@ -63,13 +57,7 @@ def readme_form(**fields) -> dict:
 
 def add_example(browser: Client, submission: Submission) -> None:
     url = f"/contribute/{submission.pk}/"
-    files = {
-        "examples/hello/Dockerfile": (factories.DOCKERFILE, False),
-        "examples/hello/hello.sh": (factories.SCRIPT, True),
-        "examples/hello/example.yaml": (yaml.safe_dump(factories.scenario()), False),
-        "examples/hello/mutant/mutant.yaml": (yaml.safe_dump({"undoes": "It no longer says hello."}), False),
-        "examples/hello/mutant/hello.sh": ("#!/bin/sh\necho goodbye\n", True),
-    }
+    files = factories.draft_example()
     for path, (content, executable) in files.items():
         data = {"path": path, "content": content, **({"executable": "on"} if executable else {})}
         assert post(browser, f"{url}files/", data, page=url).status_code == 302
