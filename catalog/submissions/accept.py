@@ -8,11 +8,14 @@ The change is also kept as a `git format-patch` mail, for the catalog's reposito
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,11 +58,28 @@ def accept_refusal(submission: Submission, run: SubmissionRun | None, in_catalog
     return ""
 
 
+@contextlib.contextmanager
+def catalog_write_lock():
+    """One acceptance at a time writes PATTERNS_DIR and syncs it, across the site's processes: two
+    submissions for one slug must not swap their folders in each other's middle."""
+    with open(Path(settings.VAR_DIR) / "accept.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def accept(submission: Submission, reviewer, comment: str = "") -> Accepted:
     """Write, sync and verify the submission's folder; ReviewRefused says why not (nothing changed)."""
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
         raise ReviewRefused(f"a comment holds at most {COMMENT_MAX} characters")
+    with catalog_write_lock():
+        return _accept_locked(submission, reviewer, comment)
+
+
+def _accept_locked(submission: Submission, reviewer, comment: str) -> Accepted:
     root = patterns_dir()
     swap: FolderSwap | None = None
     try:
