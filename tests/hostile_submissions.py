@@ -8,6 +8,7 @@ reads) or "contained" (it ran, and ended with the message its result gives).
 
 from __future__ import annotations
 
+import gzip
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,6 +229,13 @@ def _(h):
 @case("archive", "a file that is not UTF-8")
 def _(h):
     return h.upload("bin.tar.gz", tar_of(*EXAMPLE_FILES, file("blob.bin", b"\xff\xfe\x00binary")))
+
+
+@case("archive", "an archive inside, for ADD to unpack (a gzip of 64 MiB of zeros)")
+def _(h):
+    # Example files are UTF-8 text without NUL, so no compressed or tar stream can reach an ADD.
+    inner = gzip.compress(bytes(64 * MIB))
+    return h.upload("x.tar.gz", tar_of(*EXAMPLE_FILES, file("payload.tar.gz", inner)))
 
 
 @case("archive", "not an archive at all")
