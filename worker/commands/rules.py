@@ -106,6 +106,11 @@ class RequestRules:
         if path.startswith(_REFUSED_PREFIXES):
             raise Refused(403, f"verification: {path} is not available to an example's commands")
         if path == "/images/create":
+            query = request.query
+            wanted, tag = query.get("fromImage", [""])[0], query.get("tag", [""])[0]
+            if normal_tag(f"{wanted}:{tag}" if tag else wanted) in self.ledger.tags:
+                # The CLI pulls what it cannot find: an image these commands built went from the engine.
+                raise Refused(404, f"verification: {wanted} {IMAGE_VANISHED}")
             raise Refused(403, "verification: nothing is pulled; use a base listed in patterns/bases.yaml")
         if path == "/build":
             return self._build(request)
@@ -311,6 +316,10 @@ class RequestRules:
 def unversioned(path: str) -> str:
     found = _VERSIONED.match(path)
     return found.group(1) if found else path
+
+
+# Said when an image the commands built is gone before they use it: something else removed it, not the page.
+IMAGE_VANISHED = "was built by these commands and removed from the engine before they used it"
 
 
 def normal_tag(reference: str) -> str:

@@ -27,7 +27,7 @@ from docker.errors import APIError, NotFound
 from worker.capped_log import OUTPUT_LIMIT, CappedLog
 from worker.commands.locks import DEFAULT_ROOT, NameLocks
 from worker.commands.relay import EngineRelay
-from worker.commands.rules import Ledger, RequestRules
+from worker.commands.rules import IMAGE_VANISHED, Ledger, RequestRules
 from worker.commands.tools import CommandTools
 from worker.contract import labels as label_keys
 from worker.contract.results import CommandResult
@@ -41,8 +41,9 @@ from worker.scenario.model import Command
 INFRA_SIGNS = (
     "cannot connect to the docker daemon",
     "is the docker daemon running",
-    # a build's own layer removed from outside while it ran
+    # a build's own layer removed from outside while it ran, or the image it built before it was run
     *(sign.lower() for sign in LAYER_VANISHED_SIGNS),
+    IMAGE_VANISHED,
 )
 SHOWN_LINES = 20  # of each command's output, in the run's live log
 KEPT_OUTPUT = 8 * 1024  # per command, first and last: enough to show what a reader sees
