@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 
@@ -138,5 +139,7 @@ def test_a_contributors_pattern_is_verified_in_the_sandbox_reviewed_accepted_and
         verification = requests.get(api, timeout=10).json()["examples"][0]["verification"]
         assert verification.get("trust", "curated") == "curated"
         assert "Download the change as a patch" in contributor.get(page).text
+        site.send_signal(signal.SIGTERM)  # runsite stops its server and both workers with it
+        assert site.wait(timeout=30) == 0, log.read_text()
     finally:
         stop_at_last(site, docker_client)
