@@ -128,6 +128,19 @@ def sandbox_client():
 
 
 @pytest.fixture
+def patterns_tree(tmp_path, settings):
+    """Two written patterns as PATTERNS_DIR, and no workshops: the tree a contributor's draft is checked
+    against and an accepted submission is written into."""
+    from tests import factories
+
+    root = tmp_path / "patterns"
+    factories.write_tree(root, count=2)
+    settings.PATTERNS_DIR = root
+    settings.WORKSHOPS_DIR = tmp_path / "workshops"  # the repository's workshops name other patterns
+    return root
+
+
+@pytest.fixture
 def docker_labels() -> dict[str, str]:
     """Labels for everything a test creates in Docker; the session end checks nothing kept them."""
     return dict(LABELS)

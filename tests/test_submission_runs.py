@@ -25,14 +25,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tree(tmp_path, settings):
-    root = tmp_path / "patterns"
-    factories.write_tree(root, count=2)
-    settings.PATTERNS_DIR = root
-    return root
-
-
-@pytest.fixture
 def author():
     return get_user_model().objects.create_user("grace", password="a long passphrase of words")
 
@@ -68,7 +60,7 @@ def sandbox_labels(sandbox_client, settings):
     assert not left, f"the sandbox run left {left}"
 
 
-def test_a_draft_with_problems_or_no_example_is_not_submitted(tree, author):
+def test_a_draft_with_problems_or_no_example_is_not_submitted(patterns_tree, author):
     empty = start_draft(author, "new", "init-first")
     with pytest.raises(DraftRefused, match="to fix first"):
         submit(empty)
@@ -76,7 +68,7 @@ def test_a_draft_with_problems_or_no_example_is_not_submitted(tree, author):
     assert Submission.objects.get(pk=empty.pk).state == Submission.State.DRAFT
 
 
-def test_submitting_sends_the_run_to_the_sandbox_queue_only(tree, author):
+def test_submitting_sends_the_run_to_the_sandbox_queue_only(patterns_tree, author):
     submission = draft(author)
     run = submit(submission)
     assert (submission.state, run.state) == (Submission.State.VERIFYING, SubmissionRun.State.QUEUED)
@@ -86,7 +78,7 @@ def test_submitting_sends_the_run_to_the_sandbox_queue_only(tree, author):
         submit(submission)  # a second click
 
 
-def test_an_account_over_its_hourly_quotas_is_told_when_it_may_try_again(tree, author, settings):
+def test_an_account_over_its_hourly_quotas_is_told_when_it_may_try_again(patterns_tree, author, settings):
     settings.SUBMISSION_RUNS_PER_HOUR = 1
     submission = draft(author)
     submit(submission)
@@ -104,7 +96,7 @@ def test_an_account_over_its_hourly_quotas_is_told_when_it_may_try_again(tree, a
 
 
 def test_without_the_sandbox_a_submission_waits_and_never_runs_on_the_main_engine(
-    tree, author, settings, docker_client
+    patterns_tree, author, settings, docker_client
 ):
     run = submit(draft(author))
     settings.SANDBOX_DOCKER_HOST = "unix:///nonexistent/sandbox/docker.sock"
@@ -128,7 +120,7 @@ def test_without_the_sandbox_a_submission_waits_and_never_runs_on_the_main_engin
 
 
 @pytest.mark.django_db(transaction=True)  # the run's heartbeat thread has its own connection
-def test_a_submission_is_proven_in_the_sandbox_and_goes_to_review(tree, author, sandbox_labels):
+def test_a_submission_is_proven_in_the_sandbox_and_goes_to_review(patterns_tree, author, sandbox_labels):
     run = submit(draft(author))
     assert verify_run(run.pk) == "passed"
     run.refresh_from_db()
@@ -153,7 +145,7 @@ def test_a_submission_is_proven_in_the_sandbox_and_goes_to_review(tree, author, 
 
 
 @pytest.mark.django_db(transaction=True)  # the run's heartbeat thread has its own connection
-def test_a_mutant_the_checks_miss_sends_it_back_to_its_author(tree, author, sandbox_labels):
+def test_a_mutant_the_checks_miss_sends_it_back_to_its_author(patterns_tree, author, sandbox_labels):
     run = submit(draft(author, mutant_script="#!/bin/sh\necho hello, undone\n"))
     assert verify_run(run.pk) == "failed"
     run.refresh_from_db()
@@ -165,7 +157,7 @@ def test_a_mutant_the_checks_miss_sends_it_back_to_its_author(tree, author, sand
 
 
 @pytest.mark.django_db(transaction=True)  # the beat task closes old connections as in a worker
-def test_a_run_whose_worker_died_is_queued_again(tree, author, settings):
+def test_a_run_whose_worker_died_is_queued_again(patterns_tree, author, settings):
     run = submit(draft(author))
     assert SubmissionRun.claim(run.pk, "gone:1") == 1
     SubmissionRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
@@ -176,3 +168,6 @@ def test_a_run_whose_worker_died_is_queued_again(tree, author, settings):
     # Its next claim is a new attempt: the dead worker's writes are fenced out.
     assert SubmissionRun.claim(run.pk, "alive:2") == 2
     assert not SubmissionRun.append_log(run.pk, 1, "from the dead worker\n")
+    # A run waiting for a missing sandbox is not sent again: its queue would only fill up.
+    SubmissionRun.objects.filter(pk=run.pk).update(state=SubmissionRun.State.WAITING)
+    assert wake_submission_runs()["woken"] == 0

@@ -18,14 +18,6 @@ PASSWORD = "a long passphrase of words"
 
 
 @pytest.fixture
-def tree(tmp_path, settings):
-    root = tmp_path / "patterns"
-    factories.write_tree(root, count=2)
-    settings.PATTERNS_DIR = root
-    return root
-
-
-@pytest.fixture
 def author():
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(get_user_model().objects.create_user("grace", password=PASSWORD))
@@ -63,7 +55,7 @@ def add_example(browser: Client, submission: Submission) -> None:
         assert post(browser, f"{url}files/", data, page=url).status_code == 302
 
 
-def test_a_new_pattern_is_drafted_and_checks_clean_with_its_example(tree, author):
+def test_a_new_pattern_is_drafted_and_checks_clean_with_its_example(patterns_tree, author):
     response = start(author, "new", "init-first")
     submission = Submission.objects.get()
     assert response["Location"] == f"/contribute/{submission.pk}/"
@@ -78,7 +70,7 @@ def test_a_new_pattern_is_drafted_and_checks_clean_with_its_example(tree, author
     assert submission.files.get(path="examples/hello/hello.sh").executable
 
 
-def test_what_is_typed_is_kept_and_each_problem_is_said_beside_its_field(tree, author):
+def test_what_is_typed_is_kept_and_each_problem_is_said_beside_its_field(patterns_tree, author):
     start(author, "new", "init-first")
     submission = Submission.objects.get()
     typed = readme_form(symbol="x", related="[{pattern: nowhere, relation: uses}", body="No sections.")
@@ -95,11 +87,11 @@ def test_what_is_typed_is_kept_and_each_problem_is_said_beside_its_field(tree, a
     assert "[{pattern: nowhere, relation: uses}</textarea>" in page  # shown again as typed
 
 
-def test_a_relation_to_a_pattern_the_catalog_lacks_and_a_taken_symbol_are_found(tree, author):
+def test_a_relation_to_a_pattern_the_catalog_lacks_and_a_taken_symbol_are_found(patterns_tree, author):
     start(author, "new", "init-first")
     submission = Submission.objects.get()
     add_example(author, submission)
-    taken = yaml.safe_load((tree / "pattern-0" / "README.md").read_text().split("---")[1])["symbol"]
+    taken = yaml.safe_load((patterns_tree / "pattern-0" / "README.md").read_text().split("---")[1])["symbol"]
     post(
         author,
         f"/contribute/{submission.pk}/",
@@ -111,7 +103,7 @@ def test_a_relation_to_a_pattern_the_catalog_lacks_and_a_taken_symbol_are_found(
     assert ("related[0].pattern", "no pattern folder named 'nowhere'") in messages
 
 
-def test_a_change_starts_from_the_catalogs_pattern(tree, author):
+def test_a_change_starts_from_the_catalogs_pattern(patterns_tree, author):
     start(author, "change", "pattern-1")
     submission = Submission.objects.get()
     assert submission.kind == "change" and submission.fields["name"] == "Pattern number 1"
@@ -135,7 +127,7 @@ def test_a_change_starts_from_the_catalogs_pattern(tree, author):
         ("new", "Bad Name", "lower-case words joined by '-'"),
     ],
 )
-def test_a_draft_that_cannot_start_says_why(tree, author, kind, slug, said):
+def test_a_draft_that_cannot_start_says_why(patterns_tree, author, kind, slug, said):
     page = start(author, kind, slug)
     assert page.status_code == 200 and said in html.unescape(page.content.decode())
     assert not Submission.objects.exists()
@@ -151,7 +143,7 @@ def test_a_draft_that_cannot_start_says_why(tree, author, kind, slug, said):
         ("examples/Hello/Dockerfile", "goes under examples/"),
     ],
 )
-def test_a_file_outside_an_examples_folder_is_refused(tree, author, path, said):
+def test_a_file_outside_an_examples_folder_is_refused(patterns_tree, author, path, said):
     start(author, "new", "init-first")
     submission = Submission.objects.get()
     url = f"/contribute/{submission.pk}/"
@@ -159,7 +151,7 @@ def test_a_file_outside_an_examples_folder_is_refused(tree, author, path, said):
     assert said in html.unescape(response.content.decode()) and not submission.files.exists()
 
 
-def test_the_preview_renders_the_markdown_sanitised(tree, author):
+def test_the_preview_renders_the_markdown_sanitised(patterns_tree, author):
     start(author, "new", "init-first")
     submission = Submission.objects.get()
     body = "## Problem\n\n<script>alert(1)</script> **bold** <img src=x onerror=alert(2)>\n"
@@ -173,7 +165,7 @@ def test_the_preview_renders_the_markdown_sanitised(tree, author):
     assert submission.body == body  # previewing saves too
 
 
-def test_a_draft_is_its_authors_alone(tree, author, client):
+def test_a_draft_is_its_authors_alone(patterns_tree, author, client):
     start(author, "new", "init-first")
     submission = Submission.objects.get()
     url = f"/contribute/{submission.pk}/"
@@ -186,14 +178,14 @@ def test_a_draft_is_its_authors_alone(tree, author, client):
     assert "init-first" in author.get("/contribute/mine/").content.decode()
 
 
-def test_the_start_page_asks_a_visitor_to_log_in(client, tree):
+def test_the_start_page_asks_a_visitor_to_log_in(client, patterns_tree):
     page = client.get("/contribute/").content.decode()
     assert 'Log in</a> or <a href="/accounts/signup/">sign up</a>' in page
     assert client.post("/contribute/", {"kind": "new", "slug": "x"}).status_code == 302
     assert not Submission.objects.exists()
 
 
-def test_a_pattern_added_to_the_catalog_after_a_check_is_seen_by_the_next(tree, author):
+def test_a_pattern_added_to_the_catalog_after_a_check_is_seen_by_the_next(patterns_tree, author):
     start(author, "new", "init-first")
     submission = Submission.objects.get()
     add_example(author, submission)
@@ -201,7 +193,9 @@ def test_a_pattern_added_to_the_catalog_after_a_check_is_seen_by_the_next(tree, 
     post(author, url, readme_form(related="[{pattern: later, relation: uses}]"))
     submission.refresh_from_db()
     assert ["README.md", "related[0].pattern", "no pattern folder named 'later'"] in submission.problems
-    factories.write_pattern(tree, "later", symbol="Lt")  # the catalog's tree changes between two checks
+    factories.write_pattern(
+        patterns_tree, "later", symbol="Lt"
+    )  # the catalog's tree changes between two checks
     post(author, f"{url}check/", {}, page=url)
     submission.refresh_from_db()
     assert submission.problems == []

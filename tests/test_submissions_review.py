@@ -48,16 +48,6 @@ EXAMPLE_FILES = {
 
 
 @pytest.fixture
-def tree(tmp_path, settings):
-    """Two curated patterns; no workshops beside them (the sync loads none)."""
-    root = tmp_path / "patterns"
-    factories.write_tree(root, count=2)
-    settings.PATTERNS_DIR = root
-    settings.WORKSHOPS_DIR = tmp_path / "workshops"
-    return root
-
-
-@pytest.fixture
 def author():
     return get_user_model().objects.create_user("grace", password=PASSWORD, first_name="Grace")
 
@@ -241,7 +231,7 @@ def test_create_reviewer_makes_an_existing_account_staff_and_keeps_its_password(
 # The queue
 
 
-def test_the_queue_lists_submissions_past_their_draft_oldest_first(tree, author, reviewer):
+def test_the_queue_lists_submissions_past_their_draft_oldest_first(patterns_tree, author, reviewer):
     hours = submission_of(author, "change", "pattern-1", age=timedelta(hours=3, minutes=10))
     days = submission_of(author, "new", "init-first", age=timedelta(days=2), state=State.AWAITING_AUTHOR)
     start_draft(author, "new", "still-a-draft")
@@ -262,7 +252,9 @@ def test_the_queue_lists_submissions_past_their_draft_oldest_first(tree, author,
     assert "init-first" in reviewer.get("/review/", {"state": "nonsense"}).content.decode()
 
 
-def test_the_queue_is_read_in_a_fixed_number_of_queries(tree, author, reviewer, django_assert_num_queries):
+def test_the_queue_is_read_in_a_fixed_number_of_queries(
+    patterns_tree, author, reviewer, django_assert_num_queries
+):
     submission_of(author, "change", "pattern-1")
     reviewer.get("/review/")
     # The session, the user, the rows, the counts per label, and the base page's setup notice.
@@ -273,7 +265,7 @@ def test_the_queue_is_read_in_a_fixed_number_of_queries(tree, author, reviewer, 
         reviewer.get("/review/")
 
 
-def test_the_reviewers_pages_are_for_staff_only(tree, author, client):
+def test_the_reviewers_pages_are_for_staff_only(patterns_tree, author, client):
     submission = submission_of(author)
     for url in ("/review/", f"/review/{submission.pk}/"):
         assert client.get(url)["Location"] == f"/accounts/login/?next={url}"
@@ -288,7 +280,7 @@ def test_the_reviewers_pages_are_for_staff_only(tree, author, client):
 # The review page
 
 
-def test_a_change_is_shown_as_a_diff_per_file_against_the_catalog(tree, author, reviewer):
+def test_a_change_is_shown_as_a_diff_per_file_against_the_catalog(patterns_tree, author, reviewer):
     def edit(submission):
         submission.fields["summary"] = "A better summary."
         script = submission.files.get(path="examples/hello/hello.sh")
@@ -305,12 +297,14 @@ def test_a_change_is_shown_as_a_diff_per_file_against_the_catalog(tree, author, 
     assert "Unchanged: <code>examples/hello/Dockerfile</code>" in page
     assert "The catalog moved since this draft began" not in page
 
-    (tree / "pattern-1" / "examples" / "hello" / "Dockerfile").write_text(factories.DOCKERFILE + "# moved\n")
+    (patterns_tree / "pattern-1" / "examples" / "hello" / "Dockerfile").write_text(
+        factories.DOCKERFILE + "# moved\n"
+    )
     moved = reviewer.get(f"/review/{submission.pk}/").content.decode()
     assert "The catalog moved since this draft began" in moved
 
 
-def test_a_new_pattern_is_diffed_against_nothing(tree, author, reviewer):
+def test_a_new_pattern_is_diffed_against_nothing(patterns_tree, author, reviewer):
     submission = submission_of(author)
     page = reviewer.get(f"/review/{submission.pk}/").content.decode()
     assert page.count('review-file__status--added">added</span>') == 1 + len(EXAMPLE_FILES)
@@ -322,7 +316,7 @@ def test_a_new_pattern_is_diffed_against_nothing(tree, author, reviewer):
     assert "<code>examples/hello/Dockerfile</code></th>" in listing and "<code>README.md</code>" in listing
 
 
-def test_the_runs_results_are_shown_with_checks_images_lint_and_the_mutant(tree, author, reviewer):
+def test_the_runs_results_are_shown_with_checks_images_lint_and_the_mutant(patterns_tree, author, reviewer):
     submission = submission_of(author)
     page = html.unescape(reviewer.get(f"/review/{submission.pk}/").content.decode())
     assert "Its digest equals the submitted files" in page and "Stale results" not in page
@@ -341,7 +335,7 @@ def test_the_runs_results_are_shown_with_checks_images_lint_and_the_mutant(tree,
 
 
 def test_the_review_page_is_read_in_a_fixed_number_of_queries(
-    tree, author, reviewer, django_assert_num_queries
+    patterns_tree, author, reviewer, django_assert_num_queries
 ):
     submission = submission_of(author)
     url = f"/review/{submission.pk}/"
@@ -354,7 +348,7 @@ def test_the_review_page_is_read_in_a_fixed_number_of_queries(
         reviewer.get(url)
 
 
-def test_what_a_contributor_wrote_is_shown_escaped(tree, author, reviewer):
+def test_what_a_contributor_wrote_is_shown_escaped(patterns_tree, author, reviewer):
     submission = submission_of(author)
     SubmissionFile.objects.create(
         submission=submission, path="examples/hello/<script>x</script>", content="<script>alert(1)</script>\n"
@@ -372,17 +366,17 @@ def test_what_a_contributor_wrote_is_shown_escaped(tree, author, reviewer):
 # Comments and decisions
 
 
-def test_every_change_needs_a_csrf_token(tree, author, reviewer):
+def test_every_change_needs_a_csrf_token(patterns_tree, author, reviewer):
     submission = submission_of(author)
     for decision in ("comment", "reject", "accept"):
         response = reviewer.post(f"/review/{submission.pk}/", {"decision": decision, "body": "no token"})
         assert response.status_code == 403
     submission.refresh_from_db()
     assert submission.state == State.AWAITING_REVIEW and not submission.comments.exists()
-    assert not (tree / "init-first").exists()
+    assert not (patterns_tree / "init-first").exists()
 
 
-def test_a_comment_only_is_kept_and_leaves_the_label(tree, author, reviewer):
+def test_a_comment_only_is_kept_and_leaves_the_label(patterns_tree, author, reviewer):
     submission = submission_of(author)
     url = f"/review/{submission.pk}/"
     empty = post(reviewer, url, {"decision": "comment", "body": "  "})
@@ -399,7 +393,9 @@ def test_a_comment_only_is_kept_and_leaves_the_label(tree, author, reviewer):
     )
 
 
-def test_requesting_changes_needs_a_comment_and_gives_the_draft_back_to_its_author(tree, author, reviewer):
+def test_requesting_changes_needs_a_comment_and_gives_the_draft_back_to_its_author(
+    patterns_tree, author, reviewer
+):
     submission = submission_of(author)
     url = f"/review/{submission.pk}/"
     refused = post(reviewer, url, {"decision": "request-changes", "body": ""})
@@ -426,7 +422,7 @@ def test_requesting_changes_needs_a_comment_and_gives_the_draft_back_to_its_auth
     assert "Changes requested" in reviewer.get(url).content.decode()
 
 
-def test_rejecting_needs_a_comment_and_is_final(tree, author, reviewer):
+def test_rejecting_needs_a_comment_and_is_final(patterns_tree, author, reviewer):
     submission = submission_of(author)
     url = f"/review/{submission.pk}/"
     assert post(reviewer, url, {"decision": "reject", "body": ""}).status_code == 409
@@ -449,7 +445,7 @@ def test_rejecting_needs_a_comment_and_is_final(tree, author, reviewer):
     ],
 )
 def test_accepting_is_refused_unless_a_passed_run_proved_the_files_as_they_are(
-    tree, author, reviewer, spoil, said
+    patterns_tree, author, reviewer, spoil, said
 ):
     submission = submission_of(author)
     if spoil == "stale":
@@ -464,14 +460,14 @@ def test_accepting_is_refused_unless_a_passed_run_proved_the_files_as_they_are(
     assert response.status_code == 409 and said in html.unescape(response.content.decode())
     submission.refresh_from_db()
     assert submission.state != State.ACCEPTED and submission.patch == ""
-    assert not (tree / "init-first").exists() and not Pattern.objects.exists()
+    assert not (patterns_tree / "init-first").exists() and not Pattern.objects.exists()
 
 
 # Accepting
 
 
 def test_accepting_a_new_pattern_writes_it_syncs_it_and_verifies_it_as_curated(
-    tree, tmp_path, author, reviewer, django_capture_on_commit_callbacks
+    patterns_tree, tmp_path, author, reviewer, django_capture_on_commit_callbacks
 ):
     submission = submission_of(author)
     url = f"/review/{submission.pk}/"
@@ -481,11 +477,11 @@ def test_accepting_a_new_pattern_writes_it_syncs_it_and_verifies_it_as_curated(
     submission.refresh_from_db()
     assert submission.state == State.ACCEPTED and submission.decided_by.username == "rita"
 
-    written = folder_files(tree / "init-first")
+    written = folder_files(patterns_tree / "init-first")
     readme = written.pop("README.md")
     assert written == EXAMPLE_FILES
     assert "name: Init first" in readme[0] and not readme[1]
-    assert not [path for path in tree.iterdir() if path.name.startswith(".")]  # nothing left aside
+    assert not [path for path in patterns_tree.iterdir() if path.name.startswith(".")]  # nothing left aside
 
     pattern = Pattern.objects.get(slug="init-first")
     examples = Example.objects.filter(pattern=pattern)
@@ -500,7 +496,9 @@ def test_accepting_a_new_pattern_writes_it_syncs_it_and_verifies_it_as_curated(
     assert "Subject: [PATCH] Add pattern init-first: Init first\n" in patch and patch.endswith("-- \n")
     assert "diff --git a/patterns/init-first/examples/hello/hello.sh b/" in patch
     assert "new file mode 100755\n" in patch and "new file mode 100644\n" in patch
-    assert folder_files(applied(tmp_path, "init-first", None, patch)) == folder_files(tree / "init-first")
+    assert folder_files(applied(tmp_path, "init-first", None, patch)) == folder_files(
+        patterns_tree / "init-first"
+    )
 
     download = reviewer.get(f"/review/{submission.pk}/patch")
     assert download["Content-Type"] == "text/plain; charset=utf-8"
@@ -521,12 +519,12 @@ def test_accepting_a_new_pattern_writes_it_syncs_it_and_verifies_it_as_curated(
 
 
 def test_accepting_a_change_replaces_the_folder_and_its_patch_applies_to_the_previous_one(
-    tree, tmp_path, author, reviewer
+    patterns_tree, tmp_path, author, reviewer
 ):
-    hello = tree / "pattern-1" / "examples" / "hello"
+    hello = patterns_tree / "pattern-1" / "examples" / "hello"
     (hello / "old-notes.txt").write_text("removed by the change\n")
     (hello / "run.txt").write_text("made executable by the change, no newline at its end")
-    previous = folder_files(tree / "pattern-1")
+    previous = folder_files(patterns_tree / "pattern-1")
 
     def edit(submission):
         submission.fields["summary"] = "A better summary."
@@ -544,7 +542,7 @@ def test_accepting_a_change_replaces_the_folder_and_its_patch_applies_to_the_pre
     assert 'review-file__status--removed">removed</span>' in page and "Now executable." in page
     assert post(reviewer, f"/review/{submission.pk}/", {"decision": "accept"}).status_code == 302
     submission.refresh_from_db()
-    written = folder_files(tree / "pattern-1")
+    written = folder_files(patterns_tree / "pattern-1")
     assert "examples/hello/old-notes.txt" not in written and written["examples/hello/run.txt"][1]
     assert written["examples/hello/NOTES"] == ("added\nwithout a last newline", False)
     assert "summary: A better summary." in written["README.md"][0]
@@ -558,21 +556,23 @@ def test_accepting_a_change_replaces_the_folder_and_its_patch_applies_to_the_pre
     assert Verification.objects.filter(example__pattern__slug="pattern-1", trust="curated").count() == 1
 
 
-def test_when_the_catalog_does_not_load_with_it_the_previous_folder_is_put_back(tree, author, reviewer):
+def test_when_the_catalog_does_not_load_with_it_the_previous_folder_is_put_back(
+    patterns_tree, author, reviewer
+):
     submission = submission_of(
         author, "change", "pattern-1", edit=lambda s: s.fields.update(summary="A better summary.")
     )
-    before = folder_files(tree / "pattern-1")
+    before = folder_files(patterns_tree / "pattern-1")
     # Meanwhile another pattern takes the symbol the change keeps: the catalog's sync refuses the tree.
     symbol = submission.fields["symbol"]
-    factories.write_pattern(tree, "latecomer", symbol=symbol, name="Latecomer")
+    factories.write_pattern(patterns_tree, "latecomer", symbol=symbol, name="Latecomer")
     response = post(reviewer, f"/review/{submission.pk}/", {"decision": "accept", "body": "Yes."})
     said = html.unescape(response.content.decode())
     assert response.status_code == 409
     assert "the catalog does not load with it, so its folder was put back as it was" in said
     assert f"{symbol!r} is already used by" in said
-    assert folder_files(tree / "pattern-1") == before
-    assert not [path for path in tree.iterdir() if path.name.startswith(".")]
+    assert folder_files(patterns_tree / "pattern-1") == before
+    assert not [path for path in patterns_tree.iterdir() if path.name.startswith(".")]
     submission.refresh_from_db()
     assert submission.state == State.AWAITING_REVIEW and submission.patch == ""
     assert not submission.comments.exists() and not Pattern.objects.exists()
@@ -593,7 +593,7 @@ def test_a_patch_with_crlf_lines_and_words_beyond_ascii_applies_as_written(tmp_p
     assert log == "Zoë Ünïcode|Change pattern p: Zoë's|A change.\n\n"
 
 
-def test_the_author_reads_the_review_on_their_page_and_answers_it(tree, author, reviewer):
+def test_the_author_reads_the_review_on_their_page_and_answers_it(patterns_tree, author, reviewer):
     submission = submission_of(author)
     url = f"/review/{submission.pk}/"
     post(reviewer, url, {"decision": "request-changes", "body": "Name <b>when</b> not to use it."})

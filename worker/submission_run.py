@@ -10,8 +10,6 @@ mutant must then fail the example's checks, or the submission's checks do not te
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -39,13 +37,10 @@ from worker.progress import LeaseLost, Progress
 from worker.runner import run_scenario
 from worker.sandbox_engine import sandbox_client, sandbox_status
 from worker.scenario import Scenario
+from worker.tasks import worker_name
 
 log = logging.getLogger(__name__)
 OWNER = "sandbox"  # the owner label of everything a submission's run makes (the sandbox's reaper selects it)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def verify_run(run_id: int) -> str:

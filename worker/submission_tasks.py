@@ -14,7 +14,7 @@ from catalog.submissions.models import SubmissionRun
 from catalog.submissions.submit import send_run
 from worker.engine.client import EngineUnavailable
 from worker.engine.reaping import reap
-from worker.sandbox_engine import sandbox_client
+from worker.sandbox_engine import sandbox_client, sandbox_status
 from worker.submission_run import OWNER, requeue_stale_runs, verify_run
 
 
@@ -27,9 +27,12 @@ def verify_submission(run_id: int) -> str:
 def wake_submission_runs() -> dict:
     close_old_connections()
     requeued = requeue_stale_runs()
-    waiting = list(
-        SubmissionRun.objects.filter(state=SubmissionRun.State.WAITING).values_list("pk", flat=True)
-    )
+    waiting = []
+    # A waiting run waits for the sandbox: sent again only once it is ready, or every pass would add
+    # one more message per run to a queue whose worker can do nothing with them.
+    if sandbox_status(settings.SANDBOX_DOCKER_HOST).ready:
+        rows = SubmissionRun.objects.filter(state=SubmissionRun.State.WAITING)
+        waiting = list(rows.values_list("pk", flat=True))
     for pk in [*requeued, *waiting]:
         send_run(pk)
     return {"requeued": len(requeued), "woken": len(waiting), "removed": sweep_sandbox()}

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from catalog import search
@@ -16,6 +17,12 @@ from catalog.verifications.queueing import queue_examples
 from catalog.verifications.status import worker_has_reported
 from catalog.workshops.importer import WorkshopCounts, save_workshops, taken_slugs
 from catalog.workshops.loader import Workshops, load_workshops
+
+
+def workshops_beside(patterns: Path) -> Path:
+    """Workshops name the patterns of one tree: the configured folder for the configured tree, else the
+    `workshops` folder beside the tree given with --path (absent in a test tree: no workshops)."""
+    return settings.WORKSHOPS_DIR if patterns == settings.PATTERNS_DIR else patterns.parent / "workshops"
 
 
 @dataclass

@@ -19,8 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.content.importer import SyncReport, sync_patterns
-from catalog.management.commands.sync_patterns import workshops_beside
+from catalog.content.importer import SyncReport, sync_patterns, workshops_beside
 from catalog.models import Example
 from catalog.submissions.diffs import Folder, catalog_folder, folder_diff, submitted_folder
 from catalog.submissions.drafts import patterns_dir

@@ -21,16 +21,18 @@ def quota_refusal(count: int, allowed: int, oldest: datetime | None, what: str) 
     return f"this account has {what} {times} in the last hour, the most allowed: try again at {again}"
 
 
+def recent_refusal(rows, moment: str, allowed: int, what: str) -> str:
+    """The quota sentence for `rows` whose `moment` field fell in the last hour ("" when within it)."""
+    recent = rows.filter(**{f"{moment}__gte": timezone.now() - HOUR})
+    oldest = recent.order_by(moment).values_list(moment, flat=True).first()
+    return quota_refusal(recent.count(), allowed, oldest, what)
+
+
 def runs_refusal(author) -> str:
-    since = timezone.now() - HOUR
-    recent = SubmissionRun.objects.filter(submission__author=author, queued_at__gte=since)
-    oldest = recent.order_by("queued_at").values_list("queued_at", flat=True).first()
-    allowed = settings.SUBMISSION_RUNS_PER_HOUR
-    return quota_refusal(recent.count(), allowed, oldest, "asked for a verification")
+    rows = SubmissionRun.objects.filter(submission__author=author)
+    return recent_refusal(rows, "queued_at", settings.SUBMISSION_RUNS_PER_HOUR, "asked for a verification")
 
 
 def drafts_refusal(author) -> str:
-    since = timezone.now() - HOUR
-    recent = Submission.objects.filter(author=author, created_at__gte=since)
-    oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-    return quota_refusal(recent.count(), settings.SUBMISSIONS_PER_HOUR, oldest, "started a draft")
+    rows = Submission.objects.filter(author=author)
+    return recent_refusal(rows, "created_at", settings.SUBMISSIONS_PER_HOUR, "started a draft")

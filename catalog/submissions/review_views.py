@@ -34,8 +34,7 @@ from catalog.submissions.review import (
     queue_counts,
 )
 from catalog.submissions.review import queue as queue_of
-from catalog.submissions.run_results import example_results
-from catalog.submissions.submit import latest_run, submitted_digest
+from catalog.submissions.run_results import latest_run_of
 
 
 class ReviewForm(forms.Form):
@@ -135,17 +134,17 @@ def take_decision(submission: Submission, reviewer, data: dict) -> str:
 
 
 def review_context(submission: Submission, form: ReviewForm) -> dict:
-    run = latest_run(submission)
+    latest = latest_run_of(submission)
+    run = latest.run
     current = catalog_folder(patterns_dir(), submission.slug)
     submitted = submitted_folder(submission)
-    digest = submitted_digest(submission)
     diffs = folder_diff(current.files, submitted)
     return {
         "submission": submission,
         "form": form,
         "run": run,
-        "run_results": example_results(run) if run is not None and run.finished else [],
-        "run_is_current": run is not None and run.digest == digest,
+        "run_results": latest.results,
+        "run_is_current": latest.current,
         "catalog_moved": (
             submission.kind == Submission.Kind.CHANGE
             and submission.state != Submission.State.ACCEPTED  # then the catalog holds these very files

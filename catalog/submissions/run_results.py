@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.submissions.models import SubmissionRun
+from catalog.submissions.models import Submission, SubmissionRun
+from catalog.submissions.submit import latest_run, submitted_digest
 from worker.contract.analysis import LintFinding
 from worker.contract.codec import ContractError
 from worker.contract.quantities import format_size
@@ -89,3 +90,20 @@ def image_rows(report: VerificationReport) -> tuple[ImageRow, ...]:
             )
         )
     return tuple(rows)
+
+
+@dataclass(frozen=True)
+class LatestRun:
+    """A submission's latest sandbox run as both its author's and its reviewer's pages show it."""
+
+    run: SubmissionRun | None
+    results: list[ExampleResult]  # empty until the run has ended
+    current: bool  # the run verified the files as they are now
+
+
+def latest_run_of(submission: Submission) -> LatestRun:
+    run = latest_run(submission)
+    if run is None:
+        return LatestRun(None, [], False)
+    results = example_results(run) if run.finished else []
+    return LatestRun(run, results, run.digest == submitted_digest(submission))

@@ -31,8 +31,8 @@ from catalog.submissions.folder import README
 from catalog.submissions.forms import FileForm, PatternForm, StartForm, UploadForm
 from catalog.submissions.models import ReviewComment, Submission, SubmissionRun
 from catalog.submissions.review import COMMENT_MAX, comments_for
-from catalog.submissions.run_results import example_results
-from catalog.submissions.submit import latest_run, submit, submitted_digest
+from catalog.submissions.run_results import latest_run_of
+from catalog.submissions.submit import submit
 from catalog.verifications.live_log import log_since
 from catalog.verifications.result import ago
 from worker.sandbox_engine import sandbox_status
@@ -123,15 +123,16 @@ def page_context(submission: Submission, form: PatternForm, **extra) -> dict:
     ]
     other_files = sorted(set(by_file) - {file["path"] for file in files})
     general += [{"file": path, "field": "", "message": "; ".join(by_file[path])} for path in other_files]
-    run = latest_run(submission)
+    latest = latest_run_of(submission)
+    run = latest.run
     return {
         "submission": submission,
         "run": run,
         "run_since": ago(run.queued_at) if run else "",
         "comments": comments_for(submission),
         "comment_max": COMMENT_MAX,
-        "run_results": example_results(run) if run else [],
-        "run_is_current": bool(run) and run.digest == submitted_digest(submission),
+        "run_results": latest.results,
+        "run_is_current": latest.current,
         "sandbox_problem": sandbox_problem(run),
         "form": form,
         "fields": [(form[name], by_field.get(name, [])) for name in README_FIELDS],
@@ -221,8 +222,12 @@ def check_again(request, pk):
 
 
 def sandbox_problem(run: SubmissionRun | None) -> str:
-    """Why a run not started yet may wait: the sandboxed engine's own sentence ("" when it is ready)."""
-    if run is None or run.state not in (SubmissionRun.State.QUEUED, SubmissionRun.State.WAITING):
+    """Why a queued run may not start: the sandboxed engine's own sentence ("" when it is ready).
+
+    A waiting run carries the sentence its worker found (its detail); only a queued one, which no
+    worker has looked at yet, costs the page a look at the engine.
+    """
+    if run is None or run.state != SubmissionRun.State.QUEUED:
         return ""
     return sandbox_status(settings.SANDBOX_DOCKER_HOST).problem
 

@@ -1,13 +1,10 @@
 """`manage.py create_reviewer NAME`: a staff account that reviews submissions at /review/."""
 
-import getpass
-import os
-import sys
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.accounts.reviewers import create_reviewer, make_reviewer
+from catalog.management.password_prompt import password_from
 
 PASSWORD_VARIABLE = "REVIEWER_PASSWORD"
 
@@ -36,17 +33,9 @@ class Command(BaseCommand):
             said = "is now a reviewer (staff)" if made else "was a reviewer (staff) already"
             self.stdout.write(f"the account {name!r} existed: it {said}; its password is unchanged")
             return
-        password = os.environ.get(password_from_env) or self.ask_password(password_from_env)
+        password = password_from(password_from_env)
         try:
             create_reviewer(name, password)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(f"created reviewer {name!r}: log in at /accounts/login/, then review at /review/")
-
-    def ask_password(self, variable: str) -> str:
-        if not sys.stdin.isatty():
-            raise CommandError(f"no terminal to ask for the password on: set {variable}")
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Password again: "):
-            raise CommandError("the two passwords differ")
-        return password

@@ -1,13 +1,10 @@
 """`manage.py create_trainer NAME`: a trainer's account, its password from TRAINER_PASSWORD or typed twice."""
 
-import getpass
-import os
-import sys
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.accounts.trainers import create_trainer
+from catalog.management.password_prompt import password_from
 
 PASSWORD_VARIABLE = "TRAINER_PASSWORD"
 
@@ -22,17 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("name", help="the name to log in with")
 
     def handle(self, *args, name, **options):
-        password = os.environ.get(PASSWORD_VARIABLE) or self.ask_password()
+        password = password_from(PASSWORD_VARIABLE)
         try:
             create_trainer(name, password)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(f"created trainer {name!r}: log in at /accounts/login/")
-
-    def ask_password(self) -> str:
-        if not sys.stdin.isatty():
-            raise CommandError(f"no terminal to ask for the password on: set {PASSWORD_VARIABLE}")
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Password again: "):
-            raise CommandError("the two passwords differ")
-        return password

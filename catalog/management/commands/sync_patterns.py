@@ -6,13 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.content.importer import load_content, sync_patterns
-
-
-def workshops_beside(patterns: Path) -> Path:
-    """Workshops name the patterns of one tree: the configured folder for the configured tree, else the
-    `workshops` folder beside the tree given with --path (absent in a test tree: no workshops)."""
-    return settings.WORKSHOPS_DIR if patterns == settings.PATTERNS_DIR else patterns.parent / "workshops"
+from catalog.content.importer import load_content, sync_patterns, workshops_beside
 
 
 class Command(BaseCommand):
