@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outside the page cache: a cached API answer still becomes a 304 when the client has it.
+    "catalog.api.headers.ApiHeadersMiddleware",
     "catalog.serving.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "catalog.serving.security_headers.ContentSecurityPolicyMiddleware",

@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalog import api, relations_graph, views
+from catalog import relations_graph, views
+from catalog.api import views as api
 from catalog.verifications import layer_files
 from catalog.verifications import views as verification_views
 
@@ -32,6 +33,16 @@ catalog_patterns = [
     path("search/", views.search, name="search"),
     path("relations/", relations_graph.relations, name="relations"),
     path("categories.css", views.category_styles, name="category-styles"),
+    path("api/", api.api_page, name="api"),
+    path("api/v1/patterns.json", api.pattern_list, name="api-v1-pattern-list"),
+    path("api/v1/patterns/<slug:slug>.json", api.pattern_detail, name="api-v1-pattern-detail"),
+    path(
+        "api/v1/verifications/<int:pk>/images/<slug:image>/layers/<int:layer>/files.json",
+        api.layer_files,
+        name="api-v1-layer-files",
+    ),
+    path("api/v1/openapi.json", api.openapi, name="api-v1-openapi"),
+    # The paths from before /api/v1/, answering the same for the clients written against them.
     path("api/patterns.json", api.pattern_list, name="api-pattern-list"),
     path("api/patterns/<slug:slug>.json", api.pattern_detail, name="api-pattern-detail"),
 ]

@@ -243,7 +243,8 @@ def test_api_list_and_detail_shape(client, catalog):
     assert [item["slug"] for item in listing["patterns"]][:1] == ["pattern-0"]
     assert len(listing["patterns"]) == 5
     first = listing["patterns"][0]
-    assert set(first) == {"slug", "name", "symbol", "kind", "categories", "summary", "url", "api_url"}
+    shown = {"slug", "name", "symbol", "kind", "categories", "summary", "state", "url", "api_url"}
+    assert set(first) == shown
     assert first["url"] == "http://testserver/patterns/pattern-0/"
 
     detail = client.get("/api/patterns/pattern-1.json").json()

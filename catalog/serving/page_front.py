@@ -3,7 +3,9 @@
 A hit here builds no HttpRequest, runs no middleware and touches neither the database nor,
 except for the polled generation (see catalog/serving/page_cache.py for its bound), the shared
 cache. Everything else, misses included, goes to Django, whose PageCacheMiddleware fills
-the memo: the rules for what may be shared and under which key live there, once.
+the memo: the rules for what may be shared and under which key live there, once. So do
+conditional requests (If-None-Match, If-Modified-Since): the API's middleware answers them
+with a 304 when they still hold (catalog/api/headers.py).
 """
 
 from collections.abc import Callable, Iterable
@@ -19,7 +21,7 @@ class PageFront:
         self.application = application
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if page_cache.shareable_request(environ):
+        if page_cache.shareable_request(environ) and not conditional(environ):
             page = self.hit(environ)
             if page is not None:
                 # A copy, since a server may add to the list it is given.
@@ -36,3 +38,7 @@ class PageFront:
             # and serves the page uncached.
             return None
         return page_cache.memo.get(generation, page_cache.page_key(environ))
+
+
+def conditional(environ: dict) -> bool:
+    return "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ

@@ -6,7 +6,7 @@ lacks (an image that was never stopped has no stop time) is shown as a dash, not
 """
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from worker.contract.quantities import format_size
 from worker.contract.report import VerificationReport
@@ -22,17 +22,6 @@ class Row:
     better: str  # "left", "right" or "" (equal, or no side is better)
 
 
-@dataclass(frozen=True)
-class Comparison:
-    left: str
-    right: str
-    rows: tuple[Row, ...]
-
-    @property
-    def differences(self) -> int:
-        return sum(bool(row.change) for row in self.rows)
-
-
 @dataclass
 class Measures:
     """One image's figures; None where the run did not measure it."""
@@ -46,6 +35,20 @@ class Measures:
     stop_time: float | None = None
 
 
+@dataclass(frozen=True)
+class Comparison:
+    left: str
+    right: str
+    rows: tuple[Row, ...]
+    # The figures the rows are written from, for the JSON API (catalog/api/insight.py).
+    left_measures: Measures = field(default_factory=Measures)
+    right_measures: Measures = field(default_factory=Measures)
+
+    @property
+    def differences(self) -> int:
+        return sum(bool(row.change) for row in self.rows)
+
+
 def image_pairs(scenario: Scenario, images: Collection[str]) -> list[tuple[str, str]]:
     pairs = [comparison.images for comparison in scenario.compare]
     pairs = [(a, b) for a, b in pairs if a in images and b in images]
@@ -56,10 +59,11 @@ def image_pairs(scenario: Scenario, images: Collection[str]) -> list[tuple[str, 
 
 def compare_images(scenario: Scenario, report: VerificationReport) -> list[Comparison]:
     measures = per_image_measures(scenario, report)
-    return [
-        Comparison(a, b, tuple(rows(measures.get(a, Measures()), measures.get(b, Measures()))))
-        for a, b in image_pairs(scenario, report.images)
-    ]
+    found = []
+    for a, b in image_pairs(scenario, report.images):
+        left, right = measures.get(a, Measures()), measures.get(b, Measures())
+        found.append(Comparison(a, b, tuple(rows(left, right)), left, right))
+    return found
 
 
 def per_image_measures(scenario: Scenario, report: VerificationReport) -> dict[str, Measures]:

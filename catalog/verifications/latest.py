@@ -1,4 +1,4 @@
-"""The newest verification of each example in a fixed number of queries, tile marks, badge words, API JSON.
+"""The newest verification of each example in a fixed number of queries, tile marks and badge words.
 
 A page asks for its examples' verifications without ever reading all of them: the
 newest ids come from subqueries on the examples' own query, then one `in_bulk`
@@ -6,13 +6,11 @@ fetches those rows and nothing else.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
-from django.urls import reverse
 
 from catalog.models import Example, Pattern, Verification
-from worker.contract.codec import to_json
 
 RESULT_STATES = (Verification.State.PASSED, Verification.State.FAILED, Verification.State.ERROR)
 NOT_RUN_HERE = Verification.Reason.HOST_ACCESS_DISABLED
@@ -94,56 +92,30 @@ def pattern_marks() -> dict[int, str]:
 
 def pattern_status(pattern: Pattern) -> str:
     """The badge's word for a pattern: running while any example runs, else its combined verdict."""
-    active = Verification.objects.active().filter(example=OuterRef("pk"))
-    rows = list(
-        _result_columns(pattern.examples.all())
-        .annotate(active=Exists(active))
-        .values_list("active", "result_state", "result_reason")
+    return status_word(
+        _status_rows(pattern.examples.all()).values_list("active", "result_state", "result_reason")
     )
+
+
+def pattern_states() -> dict[int, str]:
+    """The badge's word for every published pattern with examples, by pattern id, in one query."""
+    rows = _status_rows(Example.objects.filter(pattern__published=True)).values_list(
+        "pattern_id", "active", "result_state", "result_reason"
+    )
+    found = defaultdict(list)
+    for pattern_id, *row in rows:
+        found[pattern_id].append(row)
+    return {pattern_id: status_word(pattern_rows) for pattern_id, pattern_rows in found.items()}
+
+
+def status_word(rows: Iterable[Sequence]) -> str:
+    """running while any example runs, else the combined verdict of (active, state, reason) rows."""
+    rows = list(rows)
     if any(active for active, _, _ in rows):
         return "running"
     return combined_verdict([example_verdict(state, reason) for _, state, reason in rows])
 
 
-# --- the API's form ---
-
-
-def verification_json(
-    verification: Verification | None, example: Example, absolute: Callable[[str], str] = str
-) -> dict | None:
-    """A verification as the JSON API gives it: state, checks with both values, images with history."""
-    if verification is None:
-        return None
-    report = verification.report
-    return {
-        "id": verification.pk,
-        "state": verification.state,
-        "failure_reason": verification.failure_reason,
-        "detail": verification.detail,
-        "attempt": verification.attempt,
-        "queued_at": verification.queued_at,
-        "started_at": verification.started_at,
-        "finished_at": verification.finished_at,
-        "duration": verification.duration,
-        "current": verification.example_hash == example.content_hash,
-        "checks": [fields_of(check, CHECK_FIELDS) for check in report.checks] if report else [],
-        "images": {
-            name: {
-                **fields_of(facts, IMAGE_FIELDS),
-                "history": [fields_of(row, HISTORY_FIELDS) for row in facts.history],
-            }
-            for name, facts in (report.images.items() if report else ())
-        },
-        "engine": report.engine if report else {},
-        "environment": to_json(report.environment) if report and report.environment else {},
-        "log_url": absolute(reverse("catalog:verification-log", args=[verification.pk])),
-    }
-
-
-def fields_of(value: object, names: tuple[str, ...]) -> dict:
-    return {name: getattr(value, name) for name in names}
-
-
-CHECK_FIELDS = ("step_index", "action", "name", "expected", "observed", "passed", "detail")
-IMAGE_FIELDS = ("id", "tag", "size", "layers", "base_ref", "base_id", "base_size", "own_size", "user")
-HISTORY_FIELDS = ("instruction", "created_by", "size", "created", "base")
+def _status_rows(examples: QuerySet) -> QuerySet:
+    active = Verification.objects.active().filter(example=OuterRef("pk"))
+    return _result_columns(examples).annotate(active=Exists(active))
