@@ -162,6 +162,7 @@ def test_an_unchanged_answer_is_a_304_and_a_changed_one_is_not(client, catalog):
     first = client.get(url)
     etag, modified = first["ETag"], first["Last-Modified"]
     assert etag.startswith('"') and modified.endswith("GMT") and first["Cache-Control"] == "no-cache"
+    assert client.get(url)["X-Page-Cache"] == "hit"
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)  # from the page cache, and still a 304
     assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304

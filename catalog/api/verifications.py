@@ -17,6 +17,7 @@ from catalog.verifications import comparison
 from catalog.verifications.before_after import before_and_after
 from catalog.verifications.result import (
     NO_RESULT,
+    CheckRow,
     base_images,
     check_rows,
     headline,
@@ -167,7 +168,7 @@ def measures_data(measures: comparison.Measures) -> out.Measures:
     )
 
 
-def before_after(example: Example, rows) -> out.BeforeAfter | None:
+def before_after(example: Example, rows: tuple[CheckRow, ...]) -> out.BeforeAfter | None:
     scenario = example.parsed_scenario
     sides = before_and_after(scenario, rows) if scenario else None
     if sides is None:

@@ -143,7 +143,11 @@ def store_page(generation: str, key: str, response: HttpResponse) -> None:
 
 
 class PageCacheMiddleware:
-    """First in MIDDLEWARE: what it stores is the response exactly as Django sends it."""
+    """Near the top of MIDDLEWARE: what it stores is the response exactly as Django sends it.
+
+    Only the API's header middleware (catalog/api/headers.py) is outside it, so that a stored
+    answer a client already holds is still turned into a 304.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
