@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ensure the services the test suite talks to are installed and running (idempotent).
 #
-# Usage: .ci/services.sh [python] [docker] [compose] [kittools] [redis] [postgres] [chromium] [bases] [sandbox]
+# Usage: .ci/services.sh [python] [docker] [compose] [kittools] [redis] [postgres] [chromium] [node] [bases]
+#        [sandbox]
 # With no argument it ensures all of them. It prints one line per service: ok (already
 # there), started, installed, or missing with the command that fixes it. It never fails
 # the build by itself: a missing service makes its tests skip locally and fail under CI=true.
@@ -225,6 +226,27 @@ ensure_chromium() {
     fi
 }
 
+ensure_node() {
+    # The suite's tools from npm (package.json: axe-core, which tests/test_accessibility.py puts into the
+    # pages), installed by `npm ci` from the lock file, again whenever the lock is newer than the install.
+    local status=""
+    if ! command -v npm >/dev/null; then
+        if ! can_install; then
+            missing node "sudo apt-get install nodejs npm, then npm ci"
+            return
+        fi
+        apt_install nodejs npm || { missing node "apt-get install nodejs npm failed"; return; }
+        status=installed
+    fi
+    if [ -f node_modules/axe-core/axe.min.js ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+        report node "${status:-ok}"
+    elif npm ci --no-audit --no-fund --loglevel=error >/dev/null; then
+        report node "${status:+$status, }npm ci done"
+    else
+        missing node "npm ci failed; see its output above"
+    fi
+}
+
 ensure_bases() {
     # The tools `manage.py provision_bases` builds the offline base images with, where no
     # registry answers: a static busybox (FROM scratch has no C library) and debootstrap.
@@ -347,14 +369,16 @@ ensure_sandbox() {
 main() {
     local service
     if [ $# = 0 ]; then
-        set -- python docker compose kittools redis postgres chromium bases sandbox
+        set -- python docker compose kittools redis postgres chromium node bases sandbox
     fi
     if ! can_install; then
         echo "Not root on Debian: this script reports what is missing instead of installing it."
     fi
     for service in "$@"; do
         case $service in
-            python | docker | compose | kittools | redis | postgres | chromium | bases | sandbox) "ensure_$service" ;;
+            python | docker | compose | kittools | redis | postgres | chromium | node | bases | sandbox)
+                "ensure_$service"
+                ;;
             *) echo "unknown service: $service" >&2 && exit 2 ;;
         esac
     done

@@ -290,6 +290,15 @@ def example(tmp_path):
     return Example.objects.get(pattern__slug="pattern-0", slug="hello")
 
 
+@pytest.fixture(scope="module")
+def site_pages(django_db_setup, django_db_blocker):
+    """Every page family of the site served with the rows each needs (tests/site_pages.py), for a module."""
+    from tests.site_pages import serve_site_pages
+
+    with serve_site_pages(django_db_blocker) as pages:
+        yield pages
+
+
 @pytest.fixture
 def memory_broker(monkeypatch):
     """Celery publishes for real, into kombu's in-memory broker, so the test reads the messages back."""

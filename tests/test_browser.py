@@ -4,80 +4,23 @@ Playwright's sync API runs an event loop in this thread, inside which Django ref
 so each test reads what it needs from the database first, then starts the browser.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from catalog.content.importer import sync_patterns
-from catalog.models import ExampleFile, Pattern
+from tests.browser_site import DESKTOP, PHONE, Site, chromium, load_real_site
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WORKSHOP = "dockerfiles-that-behave"  # a curated workshop (workshops/)
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-@dataclass(frozen=True)
-class Site:
-    url: str
-    pattern_url: str  # a pattern with an example file
-    file_content: str  # the first file of that pattern's first example
-    search_term: str
-    total: int
-    runtime: int  # tiles in the runtime category
 
 
 @pytest.fixture
-def site(live_server, transactional_db, settings) -> Site:
+def site(live_server, transactional_db) -> Site:
     """The live server with the real patterns/ tree and the curated workshops loaded."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-    report = sync_patterns(Path(settings.PATTERNS_DIR), Path(settings.WORKSHOPS_DIR))
-    assert report.ok, [str(error) for error in report.errors]
-    first = (
-        ExampleFile.objects.filter(example__pattern__published=True)
-        .select_related("example__pattern")
-        .order_by(
-            "example__pattern__table_column", "example__pattern__position", "example__position", "position"
-        )
-        .first()
-    )
-    assert first is not None, "the patterns/ tree has no example files"
-    patterns = list(Pattern.objects.for_table())
-    return Site(
-        url=live_server.url,
-        pattern_url=live_server.url + first.example.pattern.get_absolute_url(),
-        file_content=first.content,
-        search_term=first.example.pattern.name.split()[0],
-        total=len(patterns),
-        runtime=sum(any(c.slug == "runtime" for c in p.ordered_categories) for p in patterns),
-    )
-
-
-@contextmanager
-def chromium(chromium_path: str) -> Iterator:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return load_real_site(live_server.url)
 
 
 def visible_tiles(page) -> list[str]:

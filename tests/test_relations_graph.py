@@ -75,7 +75,8 @@ def test_every_published_pattern_is_a_node_that_links_to_its_page(client, real_c
         links[node.get("data-slug")] = node.find(f"{SVG}a").get("href")  # SVG 2: a plain href, no xlink
     published = Pattern.objects.published()
     assert links == {pattern.slug: pattern.get_absolute_url() for pattern in published}
-    assert root.get("role") == "img" and root.find(f"{SVG}title").text == "How the patterns relate"
+    # A group, not an img: an img's content is hidden from assistive technology, its links with it.
+    assert root.get("role") == "group" and root.find(f"{SVG}title").text == "How the patterns relate"
 
 
 def test_the_home_page_and_every_pattern_page_lead_to_the_graph(client, real_catalog):

@@ -105,7 +105,13 @@ def relations_svg(groups: Sequence[GraphGroup], edges: Sequence[GraphEdge], word
     description = f"{svg.counted(len(names), 'pattern')} and {svg.counted(len(edges), 'relation')}: {tally}."
     parts = [
         svg.open_svg(
-            "relations-graph", WIDTH, y + 8, "relations-graph", "How the patterns relate", description
+            "relations-graph",
+            WIDTH,
+            y + 8,
+            "relations-graph",
+            "How the patterns relate",
+            description,
+            role="group",
         )
     ]
     parts += [legend(kinds, words), *headings]

@@ -95,11 +95,16 @@ def loop(x: float, y1: float, y2: float, bend: float) -> str:
     return f"M{x:g} {y1:g}C{x + bend:g} {y1:g} {x + bend:g} {y2:g} {x:g} {y2:g}"
 
 
-def open_svg(css: str, width: float, height: float, id_prefix: str, title: str, description: str) -> str:
-    """The root element, labelled by its own <title> and <desc> (ids unique on a page by prefix)."""
+def open_svg(
+    css: str, width: float, height: float, id_prefix: str, title: str, description: str, role: str = "img"
+) -> str:
+    """The root element, labelled by its own <title> and <desc> (ids unique on a page by prefix).
+
+    A picture is an img; one with links in it a group, since an img hides what it holds from assistive
+    technology, links included."""
     return (
         f'<svg xmlns="{SVG_NS}" class="{css}" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
-        f'height="{height:g}" role="img" aria-labelledby="{text(id_prefix)}-title {text(id_prefix)}-desc" '
+        f'height="{height:g}" role="{role}" aria-labelledby="{text(id_prefix)}-title {text(id_prefix)}-desc" '
         f'font-family="{text(FONT)}">'
         f'<title id="{text(id_prefix)}-title">{text(title)}</title>'
         f'<desc id="{text(id_prefix)}-desc">{text(description)}</desc>'
