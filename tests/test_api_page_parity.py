@@ -240,3 +240,31 @@ def every_change(client, url: str) -> list[dict]:
         url = page["next"].removeprefix("http://testserver") if page["next"] else ""
     assert len(changes) == page["count"]
     return changes
+
+
+# Examples of the real catalog that build on busybox alone: anti-patterns measured against their
+# fix (images compared, or the run's two sides), a multi-stage build, a composite, and lint findings.
+REAL_ON_BUSYBOX = {  # slug -> what of the proof it shows besides checks, images, layers and commands
+    "shell-form-entrypoint": "comparisons",
+    "secrets-in-layers": "waste",
+    "stateful-container": "before_after",
+    "running-as-root": "comparisons",
+}
+
+
+@pytest.mark.docker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("slug", REAL_ON_BUSYBOX)
+def test_real_examples_verified_on_the_engine_read_the_same(
+    client, docker_client, busybox, labels, settings, slug
+):
+    settings.VERIFY_EXTRA_LABELS = extra_labels(labels)
+    assert sync_patterns(settings.PATTERNS_DIR).ok
+    example = Example.objects.select_related("pattern").filter(pattern__slug=slug).first()
+    verification = example.verifications.create(example_hash=example.content_hash)
+    assert run_attempt(docker_client, verification.pk, claim(verification)) == "passed"
+    page, api = both(client, example)
+    assert page == api
+    assert api["checks"] and api["commands"] and all(image["layers"] for image in api["images"])
+    shows = REAL_ON_BUSYBOX[slug]
+    assert api[shows] if shows != "waste" else any(image["waste"] for image in api["images"])
