@@ -1,6 +1,7 @@
 """The JSON API over HTTP: filters, old and v1 paths, paged layer files, 304s, CORS, the schema it serves."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -199,14 +200,32 @@ def test_any_origin_may_read_and_a_preflight_is_answered(client, catalog):
     assert "Access-Control-Allow-Origin" not in client.get("/patterns/pattern-0/")  # the API only
 
 
-def test_a_detail_takes_the_same_queries_however_many_runs_it_has(client, catalog):
-    def queries() -> int:
+def test_the_list_and_a_detail_take_the_same_queries_however_many_runs_there_are(client, catalog):
+    def queries(url: str) -> int:
         cache.clear()
         with CaptureQueriesContext(connection) as captured:
-            assert client.get("/api/v1/patterns/pattern-0.json").status_code == 200
+            assert client.get(url).status_code == 200
         return len(captured)
 
-    few = queries()
+    urls = ("/api/v1/patterns/pattern-0.json", "/api/v1/patterns.json?category=runtime&state=passed")
+    few = [queries(url) for url in urls]
     for minutes in range(4):
-        finished(catalog["pattern-0"], "passed", passed_result(), minutes_ago=minutes + 0.5)
-    assert queries() == few
+        for example in catalog.values():
+            finished(example, "passed", passed_result(), minutes_ago=minutes + 0.5)
+    assert [queries(url) for url in urls] == few
+
+
+def test_every_pattern_of_the_real_catalog_answers_to_the_schema(client):
+    assert sync_patterns(settings.PATTERNS_DIR).ok
+    listing = valid_answer(client, "/api/v1/patterns.json")
+    assert {pattern["kind"] for pattern in listing["patterns"]} == {
+        "pattern",
+        "anti-pattern",
+        "principle",
+        "platform",
+    }
+    for pattern in listing["patterns"]:
+        detail = valid_answer(client, pattern["api_url"].removeprefix("http://testserver"))
+        assert detail["slug"] == pattern["slug"] and detail["kind"] == pattern["kind"]
+    for kind in ("principle", "platform"):
+        assert valid_answer(client, f"/api/v1/patterns.json?kind={kind}")["count"] >= 1
