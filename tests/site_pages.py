@@ -69,6 +69,7 @@ def signup_with_mismatched_passwords(page) -> None:
 
 def open_a_folder_tree(page) -> None:
     """The first layer's files opened in place, two folders deep."""
+    page.locator("details:has(a.layer-list__files) > summary").first.click()
     files = page.locator("a.layer-list__files").first
     files.click()
     folder = page.locator("a.file-tree__folder").first
@@ -96,6 +97,7 @@ PAGES = {
     "status": Page("/status/"),
     "relations": Page("/relations/"),
     "not-found": Page("/patterns/no-such-pattern/", status=404),
+    "api": Page("/api/"),
     # Workshops: the public pages, presenting, readiness checks, the trainer's builder
     "workshops": Page("/workshops/"),
     "workshop": Page("/workshops/{workshop}/"),
