@@ -57,6 +57,7 @@ def login_with_a_wrong_password(page) -> None:
     page.fill("#id_password", "not the password")
     with page.expect_navigation():
         page.click("main form.builder-form button[type=submit]")
+    page.locator("main .errorlist").first.wait_for()  # the form came back with its errors shown
 
 
 def signup_with_mismatched_passwords(page) -> None:
@@ -65,6 +66,15 @@ def signup_with_mismatched_passwords(page) -> None:
     page.fill("#id_password2", "different")
     with page.expect_navigation():
         page.click("main form.builder-form button[type=submit]")
+    page.locator("main .errorlist").first.wait_for()  # the form came back with its errors shown
+
+
+def start_a_draft_with_a_bad_name(page) -> None:
+    page.check("input[name=kind][value=new]")
+    page.fill("#id_slug", "Not a name")
+    with page.expect_navigation():
+        page.click("main form.builder-form button[type=submit]")
+    page.locator("main .errorlist").first.wait_for()  # the form came back with its errors shown
 
 
 def open_a_folder_tree(page) -> None:
@@ -129,6 +139,7 @@ PAGES = {
     # Contributions and their review
     "contribute": Page("/contribute/"),
     "contribute-start": Page("/contribute/", user="author"),
+    "contribute-start-errors": Page("/contribute/", user="author", prepare=start_a_draft_with_a_bad_name),
     "my-submissions": Page("/contribute/mine/", user="author"),
     "draft-with-problems": Page("/contribute/{draft}/", user="author"),
     "submitted": Page("/contribute/{submitted}/", user="author"),
