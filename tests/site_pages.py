@@ -79,7 +79,8 @@ def start_a_draft_with_a_bad_name(page) -> None:
 
 def open_a_folder_tree(page) -> None:
     """The first layer's files opened in place, two folders deep."""
-    page.locator("details:has(a.layer-list__files) > summary").first.click()
+    layers = page.locator("details:has(a.layer-list__files)").first
+    layers.evaluate("details => { details.open = true; }")
     files = page.locator("a.layer-list__files").first
     files.click()
     folder = page.locator("a.file-tree__folder").first
