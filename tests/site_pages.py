@@ -78,7 +78,7 @@ def start_a_draft_with_a_bad_name(page) -> None:
 
 
 def open_a_folder_tree(page) -> None:
-    """The first layer's files opened in place, two folders deep."""
+    """A layer's files opened in place, and their first folder."""
     layers = page.locator("details:has(a.layer-list__files)").first
     layers.evaluate("details => { details.open = true; }")
     files = page.locator("a.layer-list__files").first
@@ -185,7 +185,7 @@ LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemC
 @contextmanager
 def test_database() -> Iterator[None]:
     """pytest-django makes the test database only when a test of the session is marked for it: not so
-    when this module runs alone."""
+    when these modules run alone. (Django names a test database by this private method only.)"""
     if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
         yield
         return
@@ -214,8 +214,8 @@ def make_site_pages(url: str) -> SitePages:
     trainer = get_user_model().objects.create_user("ada-trainer", password=PASSWORD)
     author = get_user_model().objects.create_user("grace", password=PASSWORD)
     reviewer = create_reviewer("rita", PASSWORD)
-    sessions = {role: session_of(user) for role, user in [("trainer", trainer), ("author", author)]}
-    sessions["reviewer"] = session_of(reviewer)
+    roles = {"trainer": trainer, "author": author, "reviewer": reviewer}
+    sessions = {role: session_of(user) for role, user in roles.items()}
     places.update(trainer_rows(trainer, sessions["trainer"]))
     places.update(contribution_rows(author))
     return SitePages(site=site, places=places, sessions=sessions)

@@ -34,8 +34,6 @@ AUDIT = """async (tags) => {
     targets: rule.nodes.map(node => node.target.join(" ")),
   }));
 }"""
-
-
 OPEN_EVERY_DETAILS = "document.querySelectorAll('details').forEach(details => { details.open = true; })"
 
 
