@@ -22,7 +22,8 @@ TABBABLE = """() => {
     && !element.closest("[inert]"));
   return stops.map((element, index) => {
     element.dataset.keyboardStop = element.type === "radio" ? "radio:" + element.name : String(index);
-    return element.dataset.keyboardStop;
+    const name = (element.getAttribute("aria-label") || element.textContent || element.name || "").trim();
+    return [element.dataset.keyboardStop, `<${element.tagName.toLowerCase()}> ${name.slice(0, 40)}`];
   });
 }"""
 # Where each press of Tab put the focus, noted by the page itself (null: out of the page), and whether it
@@ -74,12 +75,14 @@ def context(browser):
     context.close()
 
 
-def open_page(context, site_pages, name: str, page=None):
-    """The page family `name` of tests/site_pages.py, as its user sees it, brought to its state."""
+def open_page(context, site_pages, name: str):
+    """The page family `name` of tests/site_pages.py in a new tab, as its user sees it, in its state."""
+    context.add_cookies(site_pages.cookies(PAGES[name].user))
+    return go_to(context.new_page(), site_pages, name)
+
+
+def go_to(page, site_pages, name: str):
     spec = PAGES[name]
-    if page is None:
-        context.add_cookies(site_pages.cookies(spec.user))
-        page = context.new_page()
     response = page.goto(site_pages.url_of(spec))
     assert response.status == spec.status
     if spec.prepare:
@@ -125,12 +128,12 @@ def read_notes(notes: list[dict | None]) -> tuple[list[str], list[str], bool, bo
 
 @pytest.mark.parametrize("name", PAGES)
 def test_tab_reaches_every_control_shows_the_focus_and_leaves_the_page(tab_of, site_pages, name):
-    page = open_page(None, site_pages, name, page=tab_of(PAGES[name].user))
-    stops = list(dict.fromkeys(page.evaluate(TABBABLE)))
+    page = go_to(tab_of(PAGES[name].user), site_pages, name)
+    stops = dict(page.evaluate(TABBABLE))
     reached, hidden, left = tab_round(page, 2 * len(stops) + 20)
     assert left, f"{name}: Tab never took the focus out of the page: a keyboard trap"
-    unseen = [stop for stop in stops if stop not in reached]
-    assert not unseen, f"{name}: Tab never reached {len(unseen)} control(s)"
+    unseen = [what for stop, what in stops.items() if stop not in reached]
+    assert not unseen, f"{name}: Tab never reached {unseen}"
     assert not hidden, f"{name}: the focus does not show on {hidden}"
 
 
