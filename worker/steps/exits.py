@@ -51,7 +51,8 @@ def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float, *, sto
                 api.kill(handle.id)
             api.wait(handle.id, timeout=30)
         handle.output.join(5)
-        state = settled_state(api, handle.id, killed_by_us=timed_out or stopped)
+        flooded = handle.output.exceeded.is_set()  # its reader killed it at the output limit
+        state = settled_state(api, handle.id, killed_by_us=timed_out or stopped or flooded)
     duration = engine_duration(state)
     return {
         "exit_code": state.get("ExitCode"),
@@ -59,7 +60,7 @@ def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float, *, sto
         "duration": duration if duration is not None else time.monotonic() - handle.started,
         "output": handle.output.text(),
         "timed_out": timed_out,
-        "flooded": handle.output.exceeded.is_set(),
+        "flooded": flooded,
     }
 
 
