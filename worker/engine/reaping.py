@@ -63,10 +63,9 @@ def reap(
     selector = {"label": [f"{OWNER}={owner}", f"{INSTANCE}={instance}"]}
     counts = {"containers": 0, "volumes": 0, "networks": 0, "images": 0}
     live_verifications = {pk for pk, _ in live}
-    # The plain listing (see worker/engine/cleanup.py): no inspect that waits on a container being ended.
-    for container in client.api.containers(all=True, filters=selector):
-        if not _container_is_live(container.get("Labels") or {}, live, live_verifications):
-            counts["containers"] += _remove(client.api.remove_container, container["Id"], force=True, v=True)
+    for container in client.containers.list(all=True, filters=selector):
+        if not _container_is_live(container.labels, live, live_verifications):
+            counts["containers"] += _remove(container.remove, force=True, v=True)
     for network in client.networks.list(filters=selector):
         if owner_of(network.attrs.get("Labels") or {}) not in live:
             counts["networks"] += _remove(network.remove)

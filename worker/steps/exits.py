@@ -51,8 +51,7 @@ def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float, *, sto
                 api.kill(handle.id)
             api.wait(handle.id, timeout=30)
         handle.output.join(5)
-        flooded = handle.output.exceeded.is_set()  # its reader killed it at the output limit
-        state = settled_state(api, handle.id, killed_by_us=timed_out or stopped or flooded)
+        state = settled_state(api, handle.id, killed_by_us=timed_out or stopped)
     duration = engine_duration(state)
     return {
         "exit_code": state.get("ExitCode"),
@@ -60,7 +59,7 @@ def exit_state(ctx: RunContext, handle: ContainerHandle, deadline: float, *, sto
         "duration": duration if duration is not None else time.monotonic() - handle.started,
         "output": handle.output.text(),
         "timed_out": timed_out,
-        "flooded": flooded,
+        "flooded": handle.output.exceeded.is_set(),
     }
 
 
