@@ -1,16 +1,12 @@
 """A layer's files one folder at a time, read from the stored full analysis through its contract type."""
 
-import hashlib
-import io
-import json
 import re
-import tarfile
 
 import pytest
 
+from tests.api_checks import stored_analysis
 from worker.contract.analysis import ImageLayerDetails
 from worker.contract.codec import ContractError, from_json, to_json
-from worker.layers.analysis import analyse_archive
 from worker.layers.results import change_tree
 
 LISTS = 123_456
@@ -20,42 +16,9 @@ LAYERS = (
 )
 
 
-def tar_of(members: list[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def full_analysis() -> dict:
     """What the worker stores in ImageLayers for an image of LAYERS, from a `docker save` made here."""
-    blobs = [tar_of(members) for _, members in LAYERS]
-    config = json.dumps(
-        {
-            "architecture": "amd64",
-            "os": "linux",
-            "rootfs": {
-                "type": "layers",
-                "diff_ids": [f"sha256:{hashlib.sha256(b).hexdigest()}" for b in blobs],
-            },
-            "history": [{"created_by": f"/bin/sh -c {instruction[4:]}"} for instruction, _ in LAYERS],
-        }
-    ).encode()
-    config_name = f"{hashlib.sha256(config).hexdigest()}.json"
-    names = [f"{hashlib.sha256(blob).hexdigest()}/layer.tar" for blob in blobs]
-    manifest = [{"Config": config_name, "RepoTags": ["app:1"], "Layers": names}]
-    archive = tar_of(
-        [
-            (config_name, config),
-            *zip(names, blobs, strict=True),
-            ("manifest.json", json.dumps(manifest).encode()),
-        ]
-    )
-    # A round trip through JSON, as the database gives it back.
-    return json.loads(json.dumps(analyse_archive([archive]).to_dict()))
+    return stored_analysis(list(LAYERS))
 
 
 def test_the_full_analysis_the_worker_stores_reads_typed_and_loses_nothing_the_site_reads():

@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from catalog import models
+from catalog.verifications.comparison import ComparisonRow
+from catalog.verifications.result import CheckRow
 from worker.contract.analysis import AnalysisSummary, ChangeTotal, FileChange, LayerSummary
 from worker.contract.reasons import FailureReason
 from worker.contract.report import Environment
@@ -143,15 +145,6 @@ class Measures:
 
 
 @dataclass(frozen=True)
-class ComparisonRow:
-    label: str
-    left: str  # as the page shows it
-    right: str
-    change: str  # "" when equal, else how the right side differs from the left ("-92 %", "+3")
-    better: str  # "left", "right" or ""
-
-
-@dataclass(frozen=True)
 class Comparison:
     """Two images of the example side by side, with the figures the rows are written from."""
 
@@ -164,21 +157,10 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class SideCheck:
-    step: int  # counted from 1, as the page numbers steps
-    step_title: str
-    name: str
-    expected: str
-    observed: str
-    passed: bool
-    detail: str
-
-
-@dataclass(frozen=True)
 class Side:
     heading: str
     images: tuple[str, ...]  # images this side's steps start
-    checks: tuple[SideCheck, ...]
+    checks: tuple[CheckRow, ...]  # the page's rows of this side's checks
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def comparisons(example: Example, report: VerificationReport) -> list[out.Compar
             right=found.right,
             left_measures=measures_data(found.left_measures),
             right_measures=measures_data(found.right_measures),
-            rows=tuple(out.ComparisonRow(**dataclasses.asdict(row)) for row in found.rows),
+            rows=tuple(found.rows),
             differences=found.differences,
         )
         for found in comparison.compare_images(scenario, report)
@@ -177,7 +177,7 @@ def before_after(example: Example, rows: tuple[CheckRow, ...]) -> out.BeforeAfte
         out.Side(
             heading=heading,
             images=images,
-            checks=tuple(out.SideCheck(**dataclasses.asdict(check)) for check in checks),
+            checks=tuple(checks),
         )
         for heading, images, checks in sides.columns
     )

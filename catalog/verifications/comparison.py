@@ -14,9 +14,9 @@ from worker.scenario import Scenario
 
 
 @dataclass(frozen=True)
-class Row:
+class ComparisonRow:
     label: str
-    left: str
+    left: str  # as the page shows it
     right: str
     change: str  # "" when equal, else how the right side differs from the left ("-92 %", "+3")
     better: str  # "left", "right" or "" (equal, or no side is better)
@@ -39,7 +39,7 @@ class Measures:
 class Comparison:
     left: str
     right: str
-    rows: tuple[Row, ...]
+    rows: tuple[ComparisonRow, ...]
     # The figures the rows are written from, for the JSON API (catalog/api/insight.py).
     left_measures: Measures = field(default_factory=Measures)
     right_measures: Measures = field(default_factory=Measures)
@@ -104,7 +104,7 @@ def stop_times(scenario: Scenario, report: VerificationReport) -> dict[str, floa
     return times
 
 
-def rows(a: Measures, b: Measures) -> list[Row]:
+def rows(a: Measures, b: Measures) -> list[ComparisonRow]:
     found = [
         size_row("Image size", a.size, b.size),
         size_row("Added by the Dockerfile", a.own, b.own),
@@ -117,36 +117,36 @@ def rows(a: Measures, b: Measures) -> list[Row]:
     return [row for row in found if row is not None]
 
 
-def size_row(label: str, a, b) -> Row | None:
+def size_row(label: str, a, b) -> ComparisonRow | None:
     if a is None and b is None:
         return None
     left, right = text_or_dash(a, format_size), text_or_dash(b, format_size)
     if a is None or b is None or a == b:
-        return Row(label, left, right, "", "")
+        return ComparisonRow(label, left, right, "", "")
     change = f"{(b - a) / a * 100:+.0f} %" if a else f"+{format_size(b)}"
-    return Row(label, left, right, change, "right" if b < a else "left")
+    return ComparisonRow(label, left, right, change, "right" if b < a else "left")
 
 
-def count_row(label: str, a, b) -> Row | None:
+def count_row(label: str, a, b) -> ComparisonRow | None:
     if a is None and b is None:
         return None
     left, right = text_or_dash(a, str), text_or_dash(b, str)
     if a is None or b is None or a == b:
-        return Row(label, left, right, "", "")
-    return Row(label, left, right, f"{b - a:+d}", "right" if b < a else "left")
+        return ComparisonRow(label, left, right, "", "")
+    return ComparisonRow(label, left, right, f"{b - a:+d}", "right" if b < a else "left")
 
 
-def seconds_row(label: str, a, b, *, tolerance: float) -> Row | None:
+def seconds_row(label: str, a, b, *, tolerance: float) -> ComparisonRow | None:
     """Timings jitter: differences under `tolerance` seconds are shown as equal."""
     if a is None and b is None:
         return None
     left, right = text_or_dash(a, seconds_text), text_or_dash(b, seconds_text)
     if a is None or b is None or abs(b - a) < tolerance:
-        return Row(label, left, right, "", "")
-    return Row(label, left, right, f"{b - a:+.1f} s", "right" if b < a else "left")
+        return ComparisonRow(label, left, right, "", "")
+    return ComparisonRow(label, left, right, f"{b - a:+.1f} s", "right" if b < a else "left")
 
 
-def cache_row(a, b) -> Row | None:
+def cache_row(a, b) -> ComparisonRow | None:
     if a is None and b is None:
         return None
 
@@ -156,7 +156,7 @@ def cache_row(a, b) -> Row | None:
     differs = bool(a and b and a[0] != b[0])
     better = "" if not differs else ("right" if b[0] > a[0] else "left")
     change = f"{b[0] - a[0]:+d}" if differs else ""
-    return Row("Steps from the cache", text(a), text(b), change, better)
+    return ComparisonRow("Steps from the cache", text(a), text(b), change, better)
 
 
 def seconds_text(value: float) -> str:
