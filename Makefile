@@ -22,12 +22,14 @@ CHROMIUM_PATH := /usr/bin/chromium
 TEST_ENV := REDIS_URL=$(REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) \
 	CHROMIUM_PATH=$(CHROMIUM_PATH) DEBUG=true CATALOG_VAR_DIR=$(CURDIR)/var/test
 
-# CI has 90 minutes and we keep to 60: these bound each pytest run (measured on an idle 2-core
-# machine: 34 min on SQLite, 13.5 on PostgreSQL), and a test that hangs for 5 minutes gets its
-# stack dumped so the log says where.
-SQLITE_SUITE_TIMEOUT ?= 40m
+# CI has 90 minutes and we aim at 60: these bound each pytest run. Measured on an idle 2-core machine:
+# 13.5 min on PostgreSQL; on SQLite 34 min, then over 40 once the accessibility audit, the keyboard
+# tests and the API tests joined it (session 14; the run hit the old 40m bound in test_mutants). A test
+# that hangs for 5 minutes gets its stack dumped so the log says where; the slowest tests are listed at
+# the end of each pass, so the next trim starts from numbers.
+SQLITE_SUITE_TIMEOUT ?= 48m
 POSTGRES_SUITE_TIMEOUT ?= 16m
-PYTEST := $(BIN)/python -m pytest -o faulthandler_timeout=300
+PYTEST := $(BIN)/python -m pytest -o faulthandler_timeout=300 --durations=25
 
 .PHONY: run dev database engine test venv services bases lint clean
 
